@@ -1,0 +1,159 @@
+/**
+ * The room agent as a Fargate task: an ECS cluster and a task definition whose image is built
+ * from the repository's `Dockerfile`, with the validated profile bundle baked in. The handler
+ * launches one task per room with RunTask; nothing runs (or costs) while no room is open.
+ *
+ * The task role is left without any policy: the agent talks to LiveKit and Azure, never to an AWS
+ * API. The execution role (used by ECS, not by the agent) pulls the image, writes logs and reads
+ * exactly the two secrets the container references.
+ */
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import {
+  Cluster,
+  ContainerImage,
+  CpuArchitecture,
+  FargateTaskDefinition,
+  LogDriver,
+  OperatingSystemFamily,
+  Secret as EcsSecret,
+  type ContainerDefinition,
+} from 'aws-cdk-lib/aws-ecs';
+import { Effect, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { AgentEnv, OrchestratorEnv } from '../../src/common/launch-contract.ts';
+import type { CpuArchitectureName } from '../settings.ts';
+import type { AgentNetwork } from './agent-network.ts';
+import { AzureSecretField, LiveKitSecretField, type InterpreterSecrets } from './secrets.ts';
+import type { StagedProfileBundle } from '../profile-bundle.ts';
+
+export interface InterpreterTaskProps {
+  network: AgentNetwork;
+  secrets: InterpreterSecrets;
+  /** LiveKit server URL (a token: may be a CloudFormation parameter). */
+  livekitUrl: string;
+  /** Folder holding `Dockerfile` (the Docker build context). */
+  projectRoot: string;
+  profileBundle: StagedProfileBundle;
+  cpu: number;
+  memoryMiB: number;
+  cpuArchitecture: CpuArchitectureName;
+  logRetention: RetentionDays;
+}
+
+/** The container's name, as RunTask overrides address it. */
+export const AGENT_CONTAINER_NAME = 'agent';
+/** Where the image keeps the validated profiles (see Dockerfile). */
+export const IMAGE_PROFILES_PATH = '/app/profiles.json';
+/** Fargate's maximum: an agent draining on SIGTERM gets this long before SIGKILL. */
+const DRAIN_SECONDS = 120;
+
+export class InterpreterTask extends Construct {
+  readonly cluster: Cluster;
+  readonly taskDefinition: FargateTaskDefinition;
+  readonly container: ContainerDefinition;
+  readonly logGroup: LogGroup;
+  private readonly network: AgentNetwork;
+
+  constructor(scope: Construct, id: string, props: InterpreterTaskProps) {
+    super(scope, id);
+    this.network = props.network;
+    this.cluster = new Cluster(this, 'Cluster', {
+      vpc: props.network.vpc,
+      enableFargateCapacityProviders: true,
+    });
+
+    const arm = props.cpuArchitecture === 'arm64';
+    this.taskDefinition = new FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: props.cpu,
+      memoryLimitMiB: props.memoryMiB,
+      runtimePlatform: {
+        cpuArchitecture: arm ? CpuArchitecture.ARM64 : CpuArchitecture.X86_64,
+        operatingSystemFamily: OperatingSystemFamily.LINUX,
+      },
+    });
+
+    this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+
+    const bundle = props.profileBundle;
+    this.container = this.taskDefinition.addContainer('Agent', {
+      containerName: AGENT_CONTAINER_NAME,
+      image: ContainerImage.fromAsset(props.projectRoot, {
+        file: 'Dockerfile',
+        platform: arm ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
+        buildArgs: { PROFILE_BUNDLE: bundle.contextPath },
+        // Other syntheses may have staged other bundles beside this one; ship only ours.
+        exclude: [`${bundle.contextDir}/*`, `!${bundle.contextPath}`],
+      }),
+      logging: LogDriver.awsLogs({ logGroup: this.logGroup, streamPrefix: 'room' }),
+      environment: {
+        [AgentEnv.livekitUrl]: props.livekitUrl,
+        [AgentEnv.profilesPath]: IMAGE_PROFILES_PATH,
+      },
+      secrets: {
+        [AgentEnv.livekitApiKey]: EcsSecret.fromSecretsManager(props.secrets.livekit, LiveKitSecretField.apiKey),
+        [AgentEnv.livekitApiSecret]: EcsSecret.fromSecretsManager(props.secrets.livekit, LiveKitSecretField.apiSecret),
+        [AgentEnv.azureSpeechKey]: EcsSecret.fromSecretsManager(props.secrets.azureSpeech, AzureSecretField.key),
+        [AgentEnv.azureSpeechRegion]: EcsSecret.fromSecretsManager(props.secrets.azureSpeech, AzureSecretField.region),
+      },
+      stopTimeout: Duration.seconds(DRAIN_SECONDS),
+      // RunTask tasks are not replaced when unhealthy; this marks a wedged agent in the console.
+      healthCheck: {
+        command: ['CMD', 'node', '-e', 'process.kill(1, 0)'],
+        interval: Duration.seconds(30),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(30),
+      },
+    });
+  }
+
+  /** The launcher settings the webhook handler reads (launch contract names). */
+  launchEnvironment(): Record<string, string> {
+    return {
+      [OrchestratorEnv.launcher]: 'ecs',
+      [OrchestratorEnv.cluster]: this.cluster.clusterName,
+      [OrchestratorEnv.taskDefinition]: this.taskDefinition.taskDefinitionArn,
+      [OrchestratorEnv.containerName]: AGENT_CONTAINER_NAME,
+      [OrchestratorEnv.subnets]: this.network.subnetIds().join(','),
+      [OrchestratorEnv.securityGroups]: this.network.securityGroup.securityGroupId,
+      [OrchestratorEnv.assignPublicIp]: this.network.assignPublicIp ? 'ENABLED' : 'DISABLED',
+    };
+  }
+
+  /**
+   * What a launcher may do: run this task definition (and pass its two roles), tag the tasks it
+   * starts, and list, describe and stop tasks of this cluster only.
+   */
+  grantLaunch(grantee: IGrantable): void {
+    this.taskDefinition.grantRun(grantee);
+    const clusterCondition = { ArnEquals: { 'ecs:cluster': this.cluster.clusterArn } };
+    const tasksOfCluster = Stack.of(this).formatArn({
+      service: 'ecs',
+      resource: 'task',
+      resourceName: `${this.cluster.clusterName}/*`,
+    });
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['ecs:StopTask', 'ecs:DescribeTasks'],
+        resources: [tasksOfCluster],
+        conditions: clusterCondition,
+      }),
+    );
+    // ListTasks has no resource type: the cluster condition is what scopes it.
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({ effect: Effect.ALLOW, actions: ['ecs:ListTasks'], resources: ['*'], conditions: clusterCondition }),
+    );
+    // RunTask with `tags` needs ecs:TagResource on the new task, allowed only as part of RunTask.
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        effect: Effect.ALLOW,
+        actions: ['ecs:TagResource'],
+        resources: [tasksOfCluster],
+        conditions: { StringEquals: { 'ecs:CreateAction': 'RunTask' } },
+      }),
+    );
+  }
+}

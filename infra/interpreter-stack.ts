@@ -1,0 +1,85 @@
+/**
+ * The whole system in one stack, read top to bottom like the architecture diagram:
+ * secrets -> network -> agent task -> webhook endpoint -> reconcile schedule -> outputs.
+ * Environment-agnostic unless a VPC lookup needs an account and region.
+ */
+import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { AgentNetwork } from './constructs/agent-network.ts';
+import { InterpreterSecrets } from './constructs/secrets.ts';
+import { InterpreterTask } from './constructs/interpreter-task.ts';
+import { ReconcileSchedule } from './constructs/reconcile-schedule.ts';
+import { WebhookEndpoint } from './constructs/webhook-endpoint.ts';
+import { acknowledgeAcceptedFindings } from './nag-suppressions.ts';
+import type { StagedProfileBundle } from './profile-bundle.ts';
+import type { InfraSettings } from './settings.ts';
+
+export interface InterpreterStackProps extends StackProps {
+  settings: InfraSettings;
+  /** The validated profiles, staged where the Docker build and the Lambda bundling find them. */
+  profileBundle: StagedProfileBundle;
+  /** Folder with `Dockerfile`, `package-lock.json` and `src/`. */
+  projectRoot: string;
+}
+
+export class InterpreterStack extends Stack {
+  readonly secrets: InterpreterSecrets;
+  readonly network: AgentNetwork;
+  readonly task: InterpreterTask;
+  readonly webhook: WebhookEndpoint;
+  readonly reconcile: ReconcileSchedule;
+
+  constructor(scope: Construct, id: string, props: InterpreterStackProps) {
+    super(scope, id, props);
+    const { settings, profileBundle, projectRoot } = props;
+
+    // A parameter, so that `cdk synth` works from a fresh clone and `cdk deploy` asks for it.
+    const livekitUrl = new CfnParameter(this, 'LiveKitUrl', {
+      type: 'String',
+      description: 'LiveKit server URL the agents join, e.g. wss://my-project.livekit.cloud',
+      allowedPattern: '^wss?://\\S+$',
+      constraintDescription: 'must be a ws:// or wss:// URL',
+      ...(settings.livekitUrl ? { default: settings.livekitUrl } : {}),
+    }).valueAsString;
+
+    this.secrets = new InterpreterSecrets(this, 'Secrets', {
+      ...(settings.azureSecretArn ? { azureSecretArn: settings.azureSecretArn } : {}),
+      ...(settings.livekitSecretArn ? { livekitSecretArn: settings.livekitSecretArn } : {}),
+    });
+    const network = (this.network = new AgentNetwork(this, 'Network', {
+      ...(settings.vpcId ? { vpcId: settings.vpcId } : {}),
+      privateSubnets: settings.privateSubnets,
+    }));
+    this.task = new InterpreterTask(this, 'Agent', {
+      network,
+      secrets: this.secrets,
+      livekitUrl,
+      projectRoot,
+      profileBundle,
+      cpu: settings.taskCpu,
+      memoryMiB: settings.taskMemoryMiB,
+      cpuArchitecture: settings.cpuArchitecture,
+      logRetention: settings.logRetention,
+    });
+    const orchestrator = { projectRoot, profileBundle, livekitUrl, secrets: this.secrets, task: this.task, logRetention: settings.logRetention };
+    this.webhook = new WebhookEndpoint(this, 'Webhook', { ...orchestrator, reservedConcurrency: settings.webhookConcurrency });
+    this.reconcile = new ReconcileSchedule(this, 'Reconcile', { ...orchestrator, reservedConcurrency: settings.webhookConcurrency > 0 ? 1 : 0 });
+
+    new CfnOutput(this, 'WebhookUrl', {
+      value: this.webhook.url.url,
+      description: 'Paste into LiveKit as the webhook URL (Cloud: Settings > Webhooks; self-hosted: webhook.urls)',
+    });
+    new CfnOutput(this, 'ClusterName', { value: this.task.cluster.clusterName });
+    new CfnOutput(this, 'TaskDefinitionArn', { value: this.task.taskDefinition.taskDefinitionArn });
+    new CfnOutput(this, 'TaskDefinitionFamily', { value: this.task.taskDefinition.family });
+    new CfnOutput(this, 'AzureSpeechSecretArn', { value: this.secrets.azureSpeech.secretArn });
+    new CfnOutput(this, 'LiveKitSecretArn', { value: this.secrets.livekit.secretArn });
+
+    acknowledgeAcceptedFindings({
+      secrets: this.secrets,
+      network,
+      task: this.task,
+      launcherRoles: [this.webhook.function.role, this.reconcile.function.role].filter((role) => role !== undefined),
+    });
+  }
+}
