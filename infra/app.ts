@@ -1,9 +1,11 @@
 /**
  * The CDK app (`cdk.json`: `npx tsx infra/app.ts`). Reads the settings, validates the room
- * profiles exactly as `interpreter validate` does, stages them, and defines the stack. A bad
- * profile or setting ends the synth here with its message and exit code 1, not a stack trace.
+ * profiles exactly as `interpreter validate` does, stages them, defines the stack and checks it
+ * with cdk-nag. A bad profile or setting ends the synth here with its message and exit code 1,
+ * not a stack trace.
  */
-import { App } from 'aws-cdk-lib';
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { fileURLToPath } from 'node:url';
 import { InterpreterStack } from './interpreter-stack.ts';
 import { loadValidatedProfileBundle } from './profiles.ts';
@@ -26,6 +28,8 @@ function main(): void {
     // A VPC lookup needs a concrete account and region; otherwise stay environment-agnostic.
     ...(settings.vpcId ? { env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION } } : {}),
   });
+  // cdk-nag runs on every synth: an unacknowledged finding fails it (see infra/nag-suppressions.ts).
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   app.synth();
 }
 

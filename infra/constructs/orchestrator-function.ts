@@ -6,15 +6,15 @@
  */
 import { RemovalPolicy, type Duration } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { join } from 'node:path';
 import { AgentEnv, OrchestratorEnv } from '../../src/common/launch-contract.ts';
 import type { StagedProfileBundle } from '../profile-bundle.ts';
 import type { InterpreterSecrets } from './secrets.ts';
 import type { InterpreterTask } from './interpreter-task.ts';
-import { join } from 'node:path';
 
 /** The handler file, relative to the project root. */
 export const ORCHESTRATOR_ENTRY = 'src/orchestrator/lambda.ts';
@@ -54,7 +54,7 @@ export class OrchestratorFunction extends Construct {
     role.addToPrincipalPolicy(
       new PolicyStatement({
         actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        resources: [`${this.logGroup.logGroupArn}`],
+        resources: [this.logGroup.logGroupArn],
       }),
     );
 
@@ -71,7 +71,6 @@ export class OrchestratorFunction extends Construct {
       timeout: props.timeout,
       role,
       logGroup: this.logGroup,
-      loggingFormat: LoggingFormat.TEXT,
       ...(props.reservedConcurrency ? { reservedConcurrentExecutions: props.reservedConcurrency } : {}),
       environment: {
         [AgentEnv.livekitUrl]: props.livekitUrl,
