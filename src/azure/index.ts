@@ -1,0 +1,12 @@
+/** `lk-interpreter/azure`: the Azure Live Interpreter plugin for LiveKit Agents. */
+export { LiveInterpreterModel } from './model.ts';
+export { LiveInterpreterSession } from './session.ts';
+export {
+  type LiveInterpreterOptions,
+  type ReconnectOptions,
+  type ProfanityMode,
+  LiveInterpreterOptionsError,
+  PERSONAL_VOICE,
+} from './options.ts';
+export type { TranslationEvent, LiveInterpreterMetrics, LiveInterpreterStats } from './events.ts';
+export { RECEIVED_AT as FRAME_RECEIVED_AT_KEY } from './synthesis-decoder.ts';

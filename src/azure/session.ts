@@ -1,0 +1,451 @@
+/**
+ * A live interpretation session: input audio in, per utterance the source transcript, every target
+ * language's text (`translation`) and, for the spoken language, a generation with text and speech.
+ * Owns one recognizer at a time and recreates it (keeping the audio in between) when the SDK gives up.
+ */
+import { llm } from '@livekit/agents';
+import type { AudioFrame } from '@livekit/rtc-node';
+import { CancellationErrorCode, ResultReason, type TranslationRecognitionResult } from 'microsoft-cognitiveservices-speech-sdk';
+import { InputAudioConverter, SERVICE_SAMPLE_RATE } from './audio-input.ts';
+import type { LiveInterpreterMetrics, LiveInterpreterStats, TranslationEvent } from './events.ts';
+import { UtteranceGeneration } from './generation.ts';
+import type { ResolvedOptions } from './options.ts';
+import { type FailureKind, backoffDelayMs, classifyCancellation, describeFailure } from './reconnect.ts';
+import { Recognizer, type RecognizerCallbacks } from './recognizer.ts';
+import { ReplayBuffer } from './replay-buffer.ts';
+import { PendingGenerations, type PendingGeneration } from './pending-generations.ts';
+
+const TICKS_PER_SAMPLE = 10_000_000 / SERVICE_SAMPLE_RATE;
+/** A connection that lived this long before failing counts as healthy: the retry count starts over. */
+const HEALTHY_CONNECTION_MS = 30_000;
+/** finishInput() stops waiting when the service has said nothing for this long. */
+const FINISH_IDLE_MS = 10_000;
+
+interface Utterance {
+  itemId: string;
+  speaking: boolean;
+  startedAt: number;
+}
+
+/** The parts of the model a session reads; keeps this file free of an import cycle with model.ts. */
+export interface InterpreterModelLike extends llm.RealtimeModel {
+  readonly resolvedOptions: ResolvedOptions;
+  releaseSession(session: LiveInterpreterSession): void;
+}
+
+export interface LiveInterpreterSession {
+  on(event: 'translation', listener: (event: TranslationEvent) => void): this;
+  on(event: 'metrics_collected', listener: (metrics: LiveInterpreterMetrics) => void): this;
+  on(event: string | symbol, listener: (...args: never[]) => void): this;
+  once(event: 'translation', listener: (event: TranslationEvent) => void): this;
+  once(event: 'metrics_collected', listener: (metrics: LiveInterpreterMetrics) => void): this;
+  once(event: string | symbol, listener: (...args: never[]) => void): this;
+}
+
+export class LiveInterpreterSession extends llm.RealtimeSession {
+  readonly #options: ResolvedOptions;
+  readonly #model: InterpreterModelLike;
+  readonly #label: string;
+  readonly #converter = new InputAudioConverter();
+  readonly #replay: ReplayBuffer;
+  readonly #pending: PendingGenerations;
+  #chatCtx = llm.ChatContext.empty();
+  #tools = llm.ToolContext.empty();
+  #instructions = '';
+  #recognizer: Recognizer | undefined;
+  /** Session sample index that the current recognizer's offset 0 stands for. */
+  #recognizerBase = 0;
+  #sessionSamples = 0;
+  #state: 'running' | 'reconnecting' | 'failed' | 'closing' | 'closed' = 'running';
+  #attempts = 0;
+  #connectedAt: number | undefined;
+  #restarts = 0;
+  #reconnectTimer: NodeJS.Timeout | undefined;
+  #utterance: Utterance | undefined;
+  #inputEnded = false;
+  #finish: { resolve: () => void; timer: NodeJS.Timeout | undefined } | undefined;
+  #finishing: Promise<void> | undefined;
+  readonly #discarding = new Set<Promise<void>>();
+  #closing: Promise<void> | undefined;
+
+  constructor(model: InterpreterModelLike) {
+    super(model);
+    this.#model = model;
+    this.#options = model.resolvedOptions;
+    this.#label = model.label();
+    this.#replay = new ReplayBuffer(Math.round((this.#options.maxBufferedAudioMs * SERVICE_SAMPLE_RATE) / 1000));
+    this.#pending = new PendingGenerations({
+      onFinished: (pending) => this.#emitMetrics(pending),
+      onAudioError: (error) => this.#emitError(error, true),
+    });
+    this.#startRecognizer();
+  }
+
+  get chatCtx(): llm.ChatContext {
+    return this.#chatCtx.copy();
+  }
+
+  get tools(): llm.ToolContext {
+    return this.#tools;
+  }
+
+  /** Kept for the framework's sake; an interpreter takes no instructions. */
+  get instructions(): string {
+    return this.#instructions;
+  }
+
+  get stats(): LiveInterpreterStats {
+    return {
+      recognizerRestarts: this.#restarts,
+      droppedAudioMs: samplesToMs(this.#replay.droppedSamples),
+      bufferedAudioMs: samplesToMs(this.#replay.bufferedSamples),
+      pushedAudioMs: samplesToMs(this.#sessionSamples),
+    };
+  }
+
+  async updateInstructions(instructions: string): Promise<void> {
+    this.#instructions = instructions;
+  }
+
+  async updateChatCtx(chatCtx: llm.ChatContext): Promise<void> {
+    this.#chatCtx = chatCtx.copy();
+  }
+
+  async updateTools(tools: llm.ToolContext): Promise<void> {
+    this.#tools = tools;
+  }
+
+  updateOptions(_options: { toolChoice?: llm.ToolChoice | null }): void {
+    // Nothing to choose: the interpreter calls no tools.
+  }
+
+  pushAudio(frame: AudioFrame): void {
+    if (this.#state !== 'running' && this.#state !== 'reconnecting') return;
+    if (this.#inputEnded) return;
+    const samples = this.#converter.convert(frame);
+    if (samples.length === 0) return;
+    const start = this.#sessionSamples;
+    this.#sessionSamples += samples.length;
+    const recognizer = this.#state === 'running' ? this.#recognizer : undefined;
+    this.#replay.append(samples, start, performance.now(), recognizer !== undefined);
+    recognizer?.write(samples);
+  }
+
+  async generateReply(): Promise<llm.GenerationCreatedEvent> {
+    throw new llm.RealtimeError('LiveInterpreterSession translates speech as it arrives; it cannot generate a reply on request');
+  }
+
+  /** The service segments speech itself; there is no buffer to commit. */
+  async commitAudio(): Promise<void> {}
+
+  async clearAudio(): Promise<void> {}
+
+  /** Translations already queued keep playing: the framework interrupts playout, not the service. */
+  async interrupt(): Promise<void> {}
+
+  async truncate(): Promise<void> {}
+
+  /**
+   * Ends the input: resolves once the service has answered all audio pushed so far (or has been
+   * silent for 10 s). Later pushAudio() calls are ignored. Use before close() to translate a
+   * recording to its end.
+   */
+  finishInput(): Promise<void> {
+    if (this.#finishing) return this.#finishing;
+    if (this.#state !== 'running' && this.#state !== 'reconnecting') return Promise.resolve();
+    this.#inputEnded = true;
+    this.#finishing = new Promise<void>((resolve) => {
+      this.#finish = { resolve, timer: undefined };
+    });
+    this.#armFinishTimer();
+    if (this.#state === 'running') this.#recognizer?.endInput();
+    return this.#finishing;
+  }
+
+  override async close(): Promise<void> {
+    this.#closing ??= this.#shutdown();
+    return this.#closing;
+  }
+
+  async #shutdown(): Promise<void> {
+    const draining = this.#state === 'running';
+    this.#state = 'closing';
+    clearTimeout(this.#reconnectTimer);
+    const recognizer = this.#recognizer;
+    // Results for audio already sent still arrive while the recognizer drains (bounded by its stop timeout).
+    if (recognizer) await recognizer.close(draining);
+    this.#state = 'closed';
+    this.#recognizer = undefined;
+    await Promise.allSettled([...this.#discarding]);
+    this.#endUtterance();
+    this.#pending.closeAll();
+    this.#resolveFinish();
+    this.#converter.close();
+    this.#replay.clear();
+    this.#model.releaseSession(this);
+    await super.close();
+  }
+
+  #startRecognizer(): void {
+    this.#recognizerBase = this.#replay.firstSample(this.#sessionSamples);
+    const ref: { recognizer?: Recognizer } = {};
+    const recognizer = new Recognizer(this.#options, this.#callbacksFor(ref));
+    ref.recognizer = recognizer;
+    this.#recognizer = recognizer;
+    this.#connectedAt = undefined;
+    for (const samples of this.#replay.takeForReplay()) recognizer.write(samples);
+    if (this.#inputEnded) recognizer.endInput();
+    recognizer.start().catch((error: unknown) => {
+      if (this.#recognizer === recognizer) this.#onFailed(recognizer, CancellationErrorCode.ConnectionFailure, String(error));
+    });
+  }
+
+  #callbacksFor(ref: { recognizer?: Recognizer }): RecognizerCallbacks {
+    // A discarded recognizer may still talk: only the current one is heard, also while it drains on close.
+    const live = (): boolean =>
+      ref.recognizer !== undefined && ref.recognizer === this.#recognizer && (this.#state === 'running' || this.#state === 'closing');
+    return {
+      sessionStarted: () => {
+        if (live()) this.#connectedAt = performance.now();
+      },
+      sessionStopped: () => {
+        if (live()) this.#resolveFinish();
+      },
+      speechStarted: () => live() && this.#activity() && this.#speechStarted(),
+      speechEnded: () => live() && this.#activity() && this.#speechStopped(),
+      recognizing: (result) => live() && this.#activity() && this.#onRecognizing(result),
+      recognized: (result) => live() && this.#activity() && this.#onRecognized(result),
+      synthesizedAudio: (audio) => live() && this.#activity() && this.#pending.audio(audio, performance.now()),
+      synthesisCompleted: () => live() && this.#activity() && this.#pending.completeHead(),
+      synthesisFailed: (details) => {
+        if (!live()) return;
+        this.#pending.completeHead();
+        this.#emitError(new Error(`speech synthesis failed: ${details}`), true);
+      },
+      failed: (code, details) => {
+        if (live() && ref.recognizer) this.#onFailed(ref.recognizer, code, details);
+      },
+      handlerError: (error) => {
+        this.logger.error({ error }, 'live interpreter: event handler failed');
+        this.#emitError(error instanceof Error ? error : new Error(String(error)), true);
+      },
+    };
+  }
+
+  /** Any service result proves the connection works and keeps finishInput() waiting. */
+  #activity(): true {
+    this.#attempts = 0;
+    this.#armFinishTimer();
+    return true;
+  }
+
+  #ensureUtterance(): Utterance {
+    this.#utterance ??= { itemId: `item_${crypto.randomUUID().slice(0, 12)}`, speaking: false, startedAt: Date.now() };
+    return this.#utterance;
+  }
+
+  #speechStarted(): void {
+    const utterance = this.#ensureUtterance();
+    if (utterance.speaking) return;
+    utterance.speaking = true;
+    this.emit('input_speech_started', {});
+  }
+
+  #speechStopped(): void {
+    if (!this.#utterance?.speaking) return;
+    this.#utterance.speaking = false;
+    this.emit('input_speech_stopped', { userTranscriptionEnabled: true } satisfies llm.InputSpeechStoppedEvent);
+  }
+
+  #endUtterance(): void {
+    this.#speechStopped();
+    this.#utterance = undefined;
+  }
+
+  #onRecognizing(result: TranslationRecognitionResult): void {
+    const translations = this.#translationsOf(result);
+    if (!result.text && Object.keys(translations).length === 0) return;
+    this.#speechStarted();
+    const utterance = this.#ensureUtterance();
+    this.emit('input_audio_transcription_completed', {
+      itemId: utterance.itemId,
+      transcript: result.text ?? '',
+      isFinal: false,
+    } satisfies llm.InputTranscriptionCompleted);
+    this.emit('translation', this.#translationEvent(utterance.itemId, false, result, translations));
+  }
+
+  #onRecognized(result: TranslationRecognitionResult): void {
+    const endSample = this.#recognizerBase + Math.round((result.offset + result.duration) / TICKS_PER_SAMPLE);
+    const speechEndedAt = this.#replay.pushedAt(endSample - 1);
+    this.#replay.acknowledge(endSample);
+    const translations = this.#translationsOf(result);
+    const text = result.text ?? '';
+    if (result.reason === ResultReason.NoMatch || (!text && Object.keys(translations).length === 0)) {
+      this.#endUtterance();
+      return;
+    }
+    this.#speechStarted();
+    const utterance = this.#ensureUtterance();
+    this.emit('input_audio_transcription_completed', {
+      itemId: utterance.itemId,
+      transcript: text,
+      isFinal: true,
+      turnStartedAt: utterance.startedAt,
+    } satisfies llm.InputTranscriptionCompleted);
+    this.#endUtterance();
+    this.emit('translation', this.#translationEvent(utterance.itemId, true, result, translations));
+    if (result.reason === ResultReason.RecognizedSpeech && result.errorDetails) {
+      this.logger.warn({ details: result.errorDetails }, 'live interpreter: translation failed for an utterance');
+    }
+
+    const pending: PendingGeneration = {
+      generation: undefined,
+      itemId: utterance.itemId,
+      createdAt: Date.now(),
+      createdPerf: performance.now(),
+      speechEndedAt,
+      sourceLanguage: result.language || undefined,
+    };
+    const spoken = this.#options.spokenLanguage;
+    const spokenText = spoken === null ? undefined : translations[spoken];
+    if (spokenText) {
+      const generation = new UtteranceGeneration(utterance.itemId, this.#options.sampleRate);
+      pending.generation = generation;
+      pending.createdAt = generation.createdAt;
+      pending.createdPerf = generation.createdPerf;
+      this.emit('generation_created', generation.event);
+      generation.writeText(spokenText);
+      this.#pending.add(pending);
+    } else {
+      // Text only (or no translation into the spoken language): the utterance is complete now.
+      this.#emitMetrics(pending);
+    }
+  }
+
+  #onFailed(recognizer: Recognizer, code: CancellationErrorCode, details: string): void {
+    if (this.#state !== 'running' || this.#recognizer !== recognizer) return;
+    const kind: FailureKind = classifyCancellation(code, details);
+    this.#recognizer = undefined;
+    this.#discard(recognizer);
+    this.#endUtterance();
+    // Audio still owed to recognized phrases died with the connection.
+    this.#pending.closeAll();
+    const healthy = this.#connectedAt !== undefined && performance.now() - this.#connectedAt > HEALTHY_CONNECTION_MS;
+    if (healthy) this.#attempts = 0;
+    this.#attempts++;
+    const message = describeFailure(kind, this.#options.endpoint, details);
+    const giveUp = kind === 'auth' || kind === 'bad_request' || this.#attempts > this.#options.reconnect.maxAttempts;
+    if (giveUp) {
+      this.#state = 'failed';
+      this.#replay.clear();
+      this.#resolveFinish();
+      const suffix = kind === 'auth' || kind === 'bad_request' ? '' : ` (gave up after ${this.#attempts - 1} reconnect attempts)`;
+      this.#emitError(new Error(message + suffix), false);
+      return;
+    }
+    this.#state = 'reconnecting';
+    const delay = backoffDelayMs(this.#attempts, kind, this.#options.reconnect);
+    this.logger.warn({ kind, attempt: this.#attempts, delayMs: delay }, `live interpreter: ${message}; reconnecting`);
+    this.#emitError(new Error(`${message}; reconnecting in ${delay} ms`), true);
+    this.#reconnectTimer = setTimeout(() => {
+      this.#reconnectTimer = undefined;
+      if (this.#state !== 'reconnecting') return;
+      this.#state = 'running';
+      this.#restarts++;
+      this.#startRecognizer();
+      this.emit('session_reconnected', {} satisfies llm.RealtimeSessionReconnectedEvent);
+    }, delay);
+  }
+
+  #discard(recognizer: Recognizer): void {
+    const closing = recognizer.close(false);
+    this.#discarding.add(closing);
+    void closing.finally(() => this.#discarding.delete(closing));
+  }
+
+  #translationsOf(result: TranslationRecognitionResult): Record<string, string> {
+    const out: Record<string, string> = {};
+    const map = result.translations;
+    if (!map) return out;
+    const available = map.languages ?? [];
+    for (const target of this.#options.targetLanguages) {
+      let text = map.get(target, '');
+      if (!text) {
+        const key = available.find((l) => l.toLowerCase() === target.toLowerCase());
+        if (key) text = map.get(key, '');
+      }
+      if (text) out[target] = text;
+    }
+    return out;
+  }
+
+  #translationEvent(itemId: string, isFinal: boolean, result: TranslationRecognitionResult, translations: Record<string, string>): TranslationEvent {
+    const offsetSamples = this.#recognizerBase + result.offset / TICKS_PER_SAMPLE;
+    return {
+      itemId,
+      isFinal,
+      sourceLanguage: result.language || undefined,
+      transcript: result.text ?? '',
+      translations,
+      offsetMs: Math.round(samplesToMs(offsetSamples)),
+      durationMs: Math.round(result.duration / 10_000),
+    };
+  }
+
+  #emitMetrics(pending: PendingGeneration): void {
+    const generation = pending.generation;
+    const now = performance.now();
+    const since = (t: number | undefined): number =>
+      t === undefined || pending.speechEndedAt === undefined ? -1 : Math.max(0, Math.round(t - pending.speechEndedAt));
+    const audioLatencyMs = since(generation?.firstAudioAt);
+    const metrics: LiveInterpreterMetrics = {
+      type: 'realtime_model_metrics',
+      label: this.#label,
+      requestId: generation?.responseId ?? pending.itemId,
+      timestamp: pending.createdAt,
+      durationMs: Math.round(now - pending.createdPerf),
+      ttftMs: audioLatencyMs,
+      cancelled: false,
+      inputTokens: 0,
+      outputTokens: 0,
+      totalTokens: 0,
+      tokensPerSecond: 0,
+      inputTokenDetails: { audioTokens: 0, textTokens: 0, imageTokens: 0, cachedTokens: 0 },
+      outputTokenDetails: { textTokens: 0, audioTokens: 0, imageTokens: 0 },
+      metadata: { modelName: this.realtimeModel.model, modelProvider: this.realtimeModel.provider },
+      translationLatencyMs: since(pending.createdPerf),
+      audioLatencyMs,
+      synthesizedAudioMs: generation ? Math.round((generation.synthesizedSamples * 1000) / generation.outputRate) : 0,
+      sourceLanguage: pending.sourceLanguage,
+      droppedAudioMs: samplesToMs(this.#replay.droppedSamples),
+    };
+    this.emit('metrics_collected', metrics);
+  }
+
+  #emitError(error: Error, recoverable: boolean): void {
+    const event: llm.RealtimeModelError = { type: 'realtime_model_error', timestamp: Date.now(), label: this.#label, error, recoverable };
+    // Node throws on an unheard 'error'; a session nobody listens to must not crash the process.
+    if (this.listenerCount('error') > 0) this.emit('error', event);
+    else this.logger.error({ error, recoverable }, 'live interpreter error (no error listener)');
+  }
+
+  #armFinishTimer(): void {
+    const finish = this.#finish;
+    if (!finish) return;
+    clearTimeout(finish.timer);
+    finish.timer = setTimeout(() => this.#resolveFinish(), FINISH_IDLE_MS);
+  }
+
+  #resolveFinish(): void {
+    const finish = this.#finish;
+    if (!finish) return;
+    this.#finish = undefined;
+    clearTimeout(finish.timer);
+    finish.resolve();
+  }
+}
+
+function samplesToMs(samples: number): number {
+  return (samples * 1000) / SERVICE_SAMPLE_RATE;
+}

@@ -1,0 +1,146 @@
+/**
+ * Synthesized speech arrives as `SynthesizingAudio` chunks of WAV bytes. The service has been seen
+ * both to put a RIFF header on every chunk and only on the first (notes: azure-speech 1.4), and
+ * its rate is not promised, so each header's `fmt ` is read and the PCM after it is downmixed,
+ * resampled to the session's rate and cut into 20 ms AudioFrames.
+ */
+import { AudioFrame, AudioResampler } from '@livekit/rtc-node';
+import { type WavFormat, WavError, assertPcm16, parseWavHeader, startsWithRiff } from '../common/wav.ts';
+
+/** What the service documents for translation synthesis; used only if a chunk arrives before any header. */
+const ASSUMED_FORMAT: WavFormat = { sampleRate: 16000, channels: 1, bitsPerSample: 16, formatTag: 1 };
+const FRAME_MS = 20;
+/** AudioFrame.userdata key: performance.now() when the chunk that completed the frame reached us. */
+export const RECEIVED_AT = 'lkInterpreterReceivedAt';
+
+export class SynthesisDecoder {
+  readonly #outputRate: number;
+  readonly #frameSamples: number;
+  #format: WavFormat | undefined;
+  #resampler: AudioResampler | undefined;
+  /** Bytes of a RIFF header that arrived split across chunks. */
+  #pendingHeader: Uint8Array | undefined;
+  /** Bytes of a sample block split across chunks, carried into the next one. */
+  #carry: Uint8Array | undefined;
+  #frame: Int16Array;
+  #frameFill = 0;
+  #receivedAt = 0;
+  /** Set when audio arrived with no header to read its format from. */
+  assumedFormat = false;
+
+  constructor(outputRate: number) {
+    this.#outputRate = outputRate;
+    this.#frameSamples = (outputRate * FRAME_MS) / 1000;
+    this.#frame = new Int16Array(this.#frameSamples);
+  }
+
+  /** Decodes one chunk; returns the whole frames it completes. Throws WavError for non-PCM16 audio. */
+  push(chunk: ArrayBuffer, receivedAt: number): AudioFrame[] {
+    this.#receivedAt = receivedAt;
+    let bytes = new Uint8Array(chunk);
+    if (this.#pendingHeader) {
+      const joined = new Uint8Array(this.#pendingHeader.length + bytes.length);
+      joined.set(this.#pendingHeader);
+      joined.set(bytes, this.#pendingHeader.length);
+      bytes = joined;
+      this.#pendingHeader = undefined;
+    }
+    if (startsWithRiff(bytes) || (bytes.length < 4 && this.#format === undefined)) {
+      const header = bytes.length >= 4 ? parseWavHeader(bytes) : undefined;
+      if (!header) {
+        this.#pendingHeader = bytes;
+        return [];
+      }
+      assertPcm16(header, 'synthesized audio');
+      this.#setFormat(header);
+      bytes = bytes.subarray(header.dataOffset);
+    } else if (this.#format === undefined) {
+      this.assumedFormat = true;
+      this.#setFormat(ASSUMED_FORMAT);
+    }
+    return this.#decodePcm(bytes);
+  }
+
+  /** Ends the current utterance: drains the resampler and returns the last (possibly short) frame. */
+  end(): AudioFrame[] {
+    const frames: AudioFrame[] = [];
+    if (this.#resampler) {
+      for (const f of this.#resampler.flush()) this.#reframe(f.data, frames);
+      this.#resampler.close();
+      this.#resampler = undefined;
+    }
+    if (this.#frameFill > 0) {
+      const tail = this.#frame.slice(0, this.#frameFill);
+      frames.push(new AudioFrame(tail, this.#outputRate, 1, this.#frameFill, { [RECEIVED_AT]: this.#receivedAt }));
+      this.#frameFill = 0;
+    }
+    this.#format = undefined;
+    this.#pendingHeader = undefined;
+    this.#carry = undefined;
+    return frames;
+  }
+
+  close(): void {
+    this.#resampler?.close();
+    this.#resampler = undefined;
+  }
+
+  #setFormat(format: WavFormat): void {
+    const previous = this.#format;
+    if (previous && previous.sampleRate === format.sampleRate && previous.channels === format.channels) return;
+    this.#format = format;
+    this.#carry = undefined;
+    this.#resampler?.close();
+    this.#resampler = format.sampleRate === this.#outputRate ? undefined : new AudioResampler(format.sampleRate, this.#outputRate, 1);
+  }
+
+  #decodePcm(bytes: Uint8Array): AudioFrame[] {
+    const format = this.#format;
+    if (!format) throw new WavError('synthesized audio has no format');
+    if (this.#carry !== undefined && bytes.length > 0) {
+      const joined = new Uint8Array(this.#carry.length + bytes.length);
+      joined.set(this.#carry);
+      joined.set(bytes, this.#carry.length);
+      bytes = joined;
+      this.#carry = undefined;
+    }
+    const blockBytes = 2 * format.channels;
+    const usable = bytes.length - (bytes.length % blockBytes);
+    if (usable < bytes.length) this.#carry = bytes.slice(usable);
+    const samples = usable / blockBytes;
+    if (samples === 0) return [];
+    const mono = new Int16Array(samples);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, usable);
+    if (format.channels === 1) {
+      for (let i = 0; i < samples; i++) mono[i] = view.getInt16(i * 2, true);
+    } else {
+      for (let i = 0; i < samples; i++) {
+        let sum = 0;
+        for (let c = 0; c < format.channels; c++) sum += view.getInt16((i * format.channels + c) * 2, true);
+        mono[i] = Math.round(sum / format.channels);
+      }
+    }
+    const frames: AudioFrame[] = [];
+    if (this.#resampler) {
+      for (const f of this.#resampler.push(new AudioFrame(mono, format.sampleRate, 1, samples))) this.#reframe(f.data, frames);
+    } else {
+      this.#reframe(mono, frames);
+    }
+    return frames;
+  }
+
+  #reframe(samples: Int16Array, out: AudioFrame[]): void {
+    let offset = 0;
+    while (offset < samples.length) {
+      const take = Math.min(this.#frameSamples - this.#frameFill, samples.length - offset);
+      this.#frame.set(samples.subarray(offset, offset + take), this.#frameFill);
+      this.#frameFill += take;
+      offset += take;
+      if (this.#frameFill === this.#frameSamples) {
+        out.push(new AudioFrame(this.#frame, this.#outputRate, 1, this.#frameSamples, { [RECEIVED_AT]: this.#receivedAt }));
+        this.#frame = new Int16Array(this.#frameSamples);
+        this.#frameFill = 0;
+      }
+    }
+  }
+}

@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { AudioFrame } from '@livekit/rtc-node';
+import { describe, expect, it } from 'vitest';
+import { InputAudioConverter } from '../../src/azure/audio-input.ts';
+import { SynthesisDecoder } from '../../src/azure/synthesis-decoder.ts';
+import { decodeWav, encodeWav, wavHeader } from '../../src/common/wav.ts';
+
+const speech = decodeWav(readFileSync(new URL('../fixtures/audio/speech-en.wav', import.meta.url)));
+
+function tone(sampleRate: number, ms: number, hz = 440): Int16Array {
+  const n = (sampleRate * ms) / 1000;
+  const out = new Int16Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.round(8000 * Math.sin((2 * Math.PI * hz * i) / sampleRate));
+  return out;
+}
+
+function rms(samples: Int16Array): number {
+  let sum = 0;
+  for (const s of samples) sum += s * s;
+  return Math.sqrt(sum / Math.max(1, samples.length));
+}
+
+function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+describe('InputAudioConverter', () => {
+  it('downmixes 48 kHz stereo to 16 kHz mono, keeping duration and level', () => {
+    const mono48 = tone(48000, 1000);
+    const stereo = new Int16Array(mono48.length * 2);
+    for (let i = 0; i < mono48.length; i++) {
+      stereo[2 * i] = mono48[i] as number;
+      stereo[2 * i + 1] = mono48[i] as number;
+    }
+    const converter = new InputAudioConverter();
+    const out: Int16Array[] = [];
+    for (let i = 0; i < 100; i++) {
+      const chunk = stereo.slice(i * 960, (i + 1) * 960);
+      out.push(converter.convert(new AudioFrame(chunk, 48000, 2, 480)));
+    }
+    converter.close();
+    const total = out.reduce((n, s) => n + s.length, 0);
+    expect(total).toBeGreaterThan(15500);
+    expect(total).toBeLessThanOrEqual(16000);
+    const joined = new Int16Array(total);
+    let o = 0;
+    for (const s of out) {
+      expect(s.byteOffset).toBe(0);
+      expect(s.byteLength).toBe(s.buffer.byteLength);
+      joined.set(s, o);
+      o += s.length;
+    }
+    expect(rms(joined.subarray(2000))).toBeGreaterThan(rms(mono48) * 0.8);
+  });
+
+  it('passes 16 kHz mono through as an exact copy', () => {
+    const converter = new InputAudioConverter();
+    const data = speech.samples.slice(0, 320);
+    const out = converter.convert(new AudioFrame(data, 16000, 1, 320));
+    expect(Array.from(out)).toEqual(Array.from(data));
+    expect(out.buffer).not.toBe(data.buffer);
+    converter.close();
+  });
+});
+
+describe('SynthesisDecoder', () => {
+  const pcm16k = tone(16000, 500);
+  const pcmBytes = new Uint8Array(pcm16k.buffer);
+
+  function decodeAll(decoder: SynthesisDecoder, chunks: ArrayBuffer[]): AudioFrame[] {
+    const frames = chunks.flatMap((c) => decoder.push(c, 0));
+    return [...frames, ...decoder.end()];
+  }
+
+  for (const rate of [16000, 24000] as const) {
+    it(`wav-per-chunk at 16 kHz -> ${rate} Hz frames of 20 ms, headers stripped`, () => {
+      const chunks: ArrayBuffer[] = [];
+      for (let i = 0; i < 5; i++) {
+        const part = pcm16k.slice(i * 1600, (i + 1) * 1600);
+        chunks.push(toArrayBuffer(encodeWav(part, 16000)));
+      }
+      const frames = decodeAll(new SynthesisDecoder(rate), chunks);
+      const samples = frames.reduce((n, f) => n + f.samplesPerChannel, 0);
+      expect(frames.every((f) => f.sampleRate === rate && f.channels === 1)).toBe(true);
+      expect(frames.slice(0, -1).every((f) => f.samplesPerChannel === rate / 50)).toBe(true);
+      expect(Math.abs(samples - rate / 2)).toBeLessThan(rate / 100);
+      if (rate === 16000) {
+        // Bit-exact when no resampling is needed: no header bytes leaked in as samples.
+        const joined = new Int16Array(samples);
+        let o = 0;
+        for (const f of frames) {
+          joined.set(f.data.subarray(0, f.samplesPerChannel), o);
+          o += f.samplesPerChannel;
+        }
+        expect(Array.from(joined)).toEqual(Array.from(pcm16k));
+      }
+    });
+  }
+
+  it('header-first: later chunks continue the first header, odd splits included', () => {
+    const file = new Uint8Array(encodeWav(pcm16k, 16000));
+    const cuts = [0, 100, 1001, 4003, 7000, file.length];
+    const chunks = cuts.slice(1).map((end, i) => toArrayBuffer(file.subarray(cuts[i], end)));
+    const frames = decodeAll(new SynthesisDecoder(16000), chunks);
+    const joined = Int16Array.from(frames.flatMap((f) => Array.from(f.data.subarray(0, f.samplesPerChannel))));
+    expect(Array.from(joined)).toEqual(Array.from(pcm16k));
+  });
+
+  it('reads the rate from the header instead of assuming 16 kHz', () => {
+    const pcm24k = tone(24000, 500);
+    const frames = decodeAll(new SynthesisDecoder(24000), [toArrayBuffer(encodeWav(pcm24k, 24000))]);
+    const joined = Int16Array.from(frames.flatMap((f) => Array.from(f.data.subarray(0, f.samplesPerChannel))));
+    expect(Array.from(joined)).toEqual(Array.from(pcm24k));
+    const stereoHeader = new Uint8Array(wavHeader(16000, 2, 0xffffffff));
+    const stereoPcm = new Int16Array(3200).fill(1000);
+    const body = new Uint8Array(stereoHeader.length + stereoPcm.byteLength);
+    body.set(stereoHeader);
+    body.set(new Uint8Array(stereoPcm.buffer), stereoHeader.length);
+    const mono = decodeAll(new SynthesisDecoder(16000), [toArrayBuffer(body)]);
+    expect(mono.reduce((n, f) => n + f.samplesPerChannel, 0)).toBe(1600);
+  });
+
+  it('rejects synthesized audio that is not 16-bit PCM with a clear error', () => {
+    const header = new Uint8Array(wavHeader(16000, 1, 100));
+    header[34] = 8; // bits per sample
+    expect(() => new SynthesisDecoder(16000).push(toArrayBuffer(header), 0)).toThrow(/8-bit samples/);
+  });
+
+  it('tolerates audio that arrives before any header by assuming the documented 16 kHz mono', () => {
+    const decoder = new SynthesisDecoder(16000);
+    const frames = decodeAll(decoder, [toArrayBuffer(pcmBytes)]);
+    expect(decoder.assumedFormat).toBe(true);
+    expect(frames.reduce((n, f) => n + f.samplesPerChannel, 0)).toBe(pcm16k.length);
+  });
+});
