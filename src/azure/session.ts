@@ -23,6 +23,8 @@ const FINISH_IDLE_MS = 10_000;
 
 interface Utterance {
   itemId: string;
+  /** input_speech_started was emitted for it (once per utterance, even if the service repeats itself). */
+  started: boolean;
   speaking: boolean;
   startedAt: number;
 }
@@ -122,7 +124,14 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
   pushAudio(frame: AudioFrame): void {
     if (this.#state !== 'running' && this.#state !== 'reconnecting') return;
     if (this.#inputEnded) return;
-    const samples = this.#converter.convert(frame);
+    let samples: Int16Array;
+    try {
+      samples = this.#converter.convert(frame);
+    } catch (error) {
+      // Called from the framework's input pump: a bad frame must not end the session's input.
+      this.#emitError(new Error(`cannot use input frame (${frame.sampleRate} Hz, ${frame.channels} ch): ${String(error)}`), true);
+      return;
+    }
     if (samples.length === 0) return;
     const start = this.#sessionSamples;
     this.#sessionSamples += samples.length;
@@ -240,13 +249,14 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
   }
 
   #ensureUtterance(): Utterance {
-    this.#utterance ??= { itemId: `item_${crypto.randomUUID().slice(0, 12)}`, speaking: false, startedAt: Date.now() };
+    this.#utterance ??= { itemId: `item_${crypto.randomUUID().slice(0, 12)}`, started: false, speaking: false, startedAt: Date.now() };
     return this.#utterance;
   }
 
   #speechStarted(): void {
     const utterance = this.#ensureUtterance();
-    if (utterance.speaking) return;
+    if (utterance.started) return;
+    utterance.started = true;
     utterance.speaking = true;
     this.emit('input_speech_started', {});
   }
