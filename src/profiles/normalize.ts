@@ -1,0 +1,88 @@
+/** Defaults and canonical spelling: a checked `RawProfile` becomes a `Profile`. */
+import { defaultNeuralVoice, findSpeechLocale, findTargetLanguage } from '../common/azure-languages.ts';
+import type { RawProfile, RawTarget } from './raw.ts';
+import type { Profile, TargetLanguage, VoiceChoice } from './types.ts';
+
+export const PROFILE_DEFAULTS = {
+  priority: 0,
+  sampleRate: 24000,
+  captions: true,
+  profanity: 'masked',
+  maxSessionMinutes: 240,
+  maxSpeakers: 10,
+  emptyRoomTimeoutSeconds: 120,
+  onDemand: false,
+} as const;
+
+/** Applies defaults to a profile that passed `checkShape` and `checkMeaning` without errors. */
+export function normalizeProfile(raw: RawProfile, origin: { file: string; line: number }): Profile {
+  const profile: Profile = {
+    name: raw.name,
+    priority: raw.priority ?? PROFILE_DEFAULTS.priority,
+    match: { rooms: [...(raw.match.rooms ?? [])], metadata: { ...(raw.match.metadata ?? {}) } },
+    languages: {
+      source: Array.isArray(raw.languages.source) ? raw.languages.source.map(canonicalLocale) : 'auto',
+      targets: raw.languages.targets.map(normalizeTarget),
+    },
+    speakers: (raw.speakers ?? []).map((s) => {
+      const rule: Profile['speakers'][number] = { identity: s.identity, personalVoice: s.personalVoice ?? false, translate: s.translate ?? true };
+      if (s.language !== undefined) rule.language = canonicalLocale(s.language);
+      return rule;
+    }),
+    audio: { sampleRate: raw.audio?.sampleRate ?? PROFILE_DEFAULTS.sampleRate },
+    captions: raw.captions ?? PROFILE_DEFAULTS.captions,
+    profanity: raw.profanity ?? PROFILE_DEFAULTS.profanity,
+    limits: {
+      maxSessionMinutes: raw.limits?.maxSessionMinutes ?? PROFILE_DEFAULTS.maxSessionMinutes,
+      maxSpeakers: raw.limits?.maxSpeakers ?? PROFILE_DEFAULTS.maxSpeakers,
+      emptyRoomTimeoutSeconds: raw.limits?.emptyRoomTimeoutSeconds ?? PROFILE_DEFAULTS.emptyRoomTimeoutSeconds,
+    },
+    onDemand: raw.onDemand ?? PROFILE_DEFAULTS.onDemand,
+    origin,
+  };
+  if (raw.description !== undefined) profile.description = raw.description;
+  return profile;
+}
+
+function canonicalLocale(locale: string): string {
+  return findSpeechLocale(locale) ?? locale;
+}
+
+function normalizeTarget(target: RawTarget): TargetLanguage {
+  const language = findTargetLanguage(target.language)?.code ?? target.language;
+  return { language, voice: voiceChoice(target, language) };
+}
+
+function voiceChoice(target: RawTarget, language: string): VoiceChoice {
+  const fallback = defaultNeuralVoice(language) ?? '';
+  if (target.voice === 'none') return { kind: 'none' };
+  if (target.voice === 'personal') return { kind: 'personal', fallback: target.fallbackVoice ?? fallback };
+  return { kind: 'neural', name: target.voice ?? fallback };
+}
+
+/** The YAML shape of a profile (what `normalizeProfile` would turn back into it): used to re-validate bundles. */
+export function toRawProfile(profile: Profile): RawProfile {
+  const raw: RawProfile = {
+    name: profile.name,
+    priority: profile.priority,
+    match: {},
+    languages: {
+      source: profile.languages.source === 'auto' ? 'auto' : [...profile.languages.source],
+      targets: profile.languages.targets.map((t): RawTarget => {
+        if (t.voice.kind === 'none') return { language: t.language, voice: 'none' };
+        if (t.voice.kind === 'personal') return { language: t.language, voice: 'personal', fallbackVoice: t.voice.fallback };
+        return { language: t.language, voice: t.voice.name };
+      }),
+    },
+    speakers: profile.speakers.map((s) => ({ ...s })),
+    audio: { sampleRate: profile.audio.sampleRate },
+    captions: profile.captions,
+    profanity: profile.profanity,
+    limits: { ...profile.limits },
+    onDemand: profile.onDemand,
+  };
+  if (profile.description !== undefined) raw.description = profile.description;
+  if (profile.match.rooms.length > 0) raw.match.rooms = [...profile.match.rooms];
+  if (Object.keys(profile.match.metadata).length > 0) raw.match.metadata = { ...profile.match.metadata };
+  return raw;
+}

@@ -1,0 +1,29 @@
+/** The profile as written in YAML (after the schema accepted its shape), before defaults. */
+import type { MetadataValue, Profanity } from './types.ts';
+
+export interface RawTarget {
+  language: string;
+  voice?: string;
+  fallbackVoice?: string;
+}
+
+export interface RawSpeaker {
+  identity: string;
+  language?: string;
+  personalVoice?: boolean;
+  translate?: boolean;
+}
+
+export interface RawProfile {
+  name: string;
+  description?: string;
+  priority?: number;
+  match: { rooms?: string[]; metadata?: Record<string, MetadataValue> };
+  languages: { source?: 'auto' | string[]; targets: RawTarget[] };
+  speakers?: RawSpeaker[];
+  audio?: { sampleRate?: 16000 | 24000 };
+  captions?: boolean;
+  profanity?: Profanity;
+  limits?: { maxSessionMinutes?: number; maxSpeakers?: number; emptyRoomTimeoutSeconds?: number };
+  onDemand?: boolean;
+}
