@@ -1,0 +1,93 @@
+/**
+ * The orchestrator's settings from the environment (names from the launch contract). Defaults
+ * point at a local `livekit-server --dev`; in AWS the LiveKit credentials come from Secrets
+ * Manager (an ARN in env), fetched once per container.
+ */
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { AgentEnv, OrchestratorEnv } from '../common/launch-contract.ts';
+import type { EcsSettings } from './ecs-launcher.ts';
+
+export type LauncherKind = 'local' | 'dry-run' | 'ecs';
+
+export interface LiveKitCredentials {
+  url: string;
+  apiKey: string;
+  apiSecret: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** `livekit-server --dev` listens here with this key pair. */
+export const DEV_LIVEKIT: LiveKitCredentials = { url: 'ws://localhost:7880', apiKey: 'devkey', apiSecret: 'secret' };
+
+type Env = Record<string, string | undefined>;
+
+export function launcherKind(env: Env, fallback: LauncherKind): LauncherKind {
+  const value = env[OrchestratorEnv.launcher] ?? fallback;
+  if (value === 'local' || value === 'dry-run' || value === 'ecs') return value;
+  throw new ConfigError(`${OrchestratorEnv.launcher}=${value} is not a launcher; use local, dry-run or ecs`);
+}
+
+export function ecsSettings(env: Env): EcsSettings {
+  const missing = [OrchestratorEnv.cluster, OrchestratorEnv.taskDefinition, OrchestratorEnv.containerName, OrchestratorEnv.subnets].filter((name) => !env[name]);
+  if (missing.length > 0) throw new ConfigError(`the ECS launcher needs ${missing.join(', ')} (the CDK stack sets them)`);
+  const list = (name: string) => (env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  return {
+    cluster: env[OrchestratorEnv.cluster] ?? '',
+    taskDefinition: env[OrchestratorEnv.taskDefinition] ?? '',
+    containerName: env[OrchestratorEnv.containerName] ?? '',
+    subnets: list(OrchestratorEnv.subnets),
+    securityGroups: list(OrchestratorEnv.securityGroups),
+    assignPublicIp: (env[OrchestratorEnv.assignPublicIp] ?? 'DISABLED').toUpperCase() === 'ENABLED',
+  };
+}
+
+let cachedSecret: Promise<{ apiKey: string; apiSecret: string }> | undefined;
+
+/**
+ * LiveKit URL and API key pair: from `LIVEKIT_SECRET_ARN` (a JSON secret `{"apiKey","apiSecret"}`)
+ * when set, else from `LIVEKIT_API_KEY`/`LIVEKIT_API_SECRET`, else the dev server's.
+ */
+export async function liveKitCredentials(env: Env, secrets?: SecretsManagerClient): Promise<LiveKitCredentials> {
+  const url = env[AgentEnv.livekitUrl] ?? DEV_LIVEKIT.url;
+  const arn = env[OrchestratorEnv.livekitSecretArn];
+  if (arn) {
+    cachedSecret ??= fetchLiveKitSecret(arn, secrets ?? new SecretsManagerClient({})).catch((error: unknown) => {
+      cachedSecret = undefined;
+      throw error;
+    });
+    return { url, ...(await cachedSecret) };
+  }
+  const apiKey = env[AgentEnv.livekitApiKey];
+  const apiSecret = env[AgentEnv.livekitApiSecret];
+  if (apiKey && apiSecret) return { url, apiKey, apiSecret };
+  if (apiKey || apiSecret) throw new ConfigError(`set both ${AgentEnv.livekitApiKey} and ${AgentEnv.livekitApiSecret}, or neither for the dev server's`);
+  return { ...DEV_LIVEKIT, url };
+}
+
+/** Forgets the cached secret (tests; a rotated secret after a 401). */
+export function resetSecretCache(): void {
+  cachedSecret = undefined;
+}
+
+async function fetchLiveKitSecret(arn: string, client: SecretsManagerClient): Promise<{ apiKey: string; apiSecret: string }> {
+  const output = await client.send(new GetSecretValueCommand({ SecretId: arn }));
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(output.SecretString ?? '');
+  } catch {
+    throw new ConfigError(`secret ${arn} is not JSON; store {"apiKey": "...", "apiSecret": "..."}`);
+  }
+  const { apiKey, apiSecret } = (parsed ?? {}) as { apiKey?: unknown; apiSecret?: unknown };
+  if (typeof apiKey !== 'string' || typeof apiSecret !== 'string' || !apiKey || !apiSecret) {
+    throw new ConfigError(`secret ${arn} lacks apiKey/apiSecret; store {"apiKey": "...", "apiSecret": "..."}`);
+  }
+  return { apiKey, apiSecret };
+}
+
+/** RoomService speaks HTTP: the same host as the signalling WebSocket. */
+export function httpUrl(livekitUrl: string): string {
+  return livekitUrl.replace(/^ws(s?):\/\//, 'http$1://');
+}

@@ -1,0 +1,38 @@
+import type { Profile } from '../../src/profiles/types.ts';
+import { roomEventBody, signWebhookBody } from '../../src/orchestrator/signing.ts';
+import { silentLogger, type Logger } from '../../src/orchestrator/log.ts';
+import { pino } from 'pino';
+
+export const API_KEY = 'APItestkey';
+export const API_SECRET = 'test-secret-that-is-long-enough-for-hs256';
+
+/** A validated profile as `loadProfiles` returns it, without depending on the YAML files. */
+export function testProfile(name: string, rooms: string[], priority = 0): Profile {
+  return {
+    name,
+    priority,
+    match: { rooms, metadata: {} },
+    languages: { source: 'auto', targets: [{ language: 'fr', voice: { kind: 'neural', name: 'fr-FR-DeniseNeural' } }] },
+    speakers: [],
+    audio: { sampleRate: 24000 },
+    captions: true,
+    profanity: 'masked',
+    limits: { maxSessionMinutes: 60, maxSpeakers: 10, emptyRoomTimeoutSeconds: 60 },
+    onDemand: false,
+    origin: { file: 'test', line: 1 },
+  };
+}
+
+export async function signedEvent(input: Parameters<typeof roomEventBody>[0], key = API_KEY, secret = API_SECRET) {
+  const body = roomEventBody(input);
+  return { body, authorization: await signWebhookBody(body, key, secret) };
+}
+
+/** A logger whose lines the test can read. */
+export function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) });
+  return { logger, lines };
+}
+
+export { silentLogger };
