@@ -8,6 +8,8 @@ import type { AudioFrame } from '@livekit/rtc-node';
 import { CancellationErrorCode, ResultReason, type TranslationRecognitionResult } from 'microsoft-cognitiveservices-speech-sdk';
 import { InputAudioConverter, SERVICE_SAMPLE_RATE } from './audio-input.ts';
 import type { LiveInterpreterMetrics, LiveInterpreterStats, TranslationEvent } from './events.ts';
+import { TICKS_PER_SAMPLE, samplesToMs, translationEvent, translationsOf, utteranceMetrics } from './results.ts';
+import { FinishWaiter } from './finish-waiter.ts';
 import { UtteranceGeneration } from './generation.ts';
 import type { ResolvedOptions } from './options.ts';
 import { type FailureKind, backoffDelayMs, classifyCancellation, describeFailure } from './reconnect.ts';
@@ -15,7 +17,6 @@ import { Recognizer, type RecognizerCallbacks } from './recognizer.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
 import { PendingGenerations, type PendingGeneration } from './pending-generations.ts';
 
-const TICKS_PER_SAMPLE = 10_000_000 / SERVICE_SAMPLE_RATE;
 /** A connection that lived this long before failing counts as healthy: the retry count starts over. */
 const HEALTHY_CONNECTION_MS = 30_000;
 /** finishInput() stops waiting when the service has said nothing for this long. */
@@ -65,8 +66,7 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
   #reconnectTimer: NodeJS.Timeout | undefined;
   #utterance: Utterance | undefined;
   #inputEnded = false;
-  #finish: { resolve: () => void; timer: NodeJS.Timeout | undefined } | undefined;
-  #finishing: Promise<void> | undefined;
+  #finish: FinishWaiter | undefined;
   readonly #discarding = new Set<Promise<void>>();
   #closing: Promise<void> | undefined;
 
@@ -160,15 +160,12 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
    * recording to its end.
    */
   finishInput(): Promise<void> {
-    if (this.#finishing) return this.#finishing;
+    if (this.#finish) return this.#finish.promise;
     if (this.#state !== 'running' && this.#state !== 'reconnecting') return Promise.resolve();
     this.#inputEnded = true;
-    this.#finishing = new Promise<void>((resolve) => {
-      this.#finish = { resolve, timer: undefined };
-    });
-    this.#armFinishTimer();
+    this.#finish = new FinishWaiter(FINISH_IDLE_MS);
     if (this.#state === 'running') this.#recognizer?.endInput();
-    return this.#finishing;
+    return this.#finish.promise;
   }
 
   override async close(): Promise<void> {
@@ -188,7 +185,7 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
     await Promise.allSettled([...this.#discarding]);
     this.#endUtterance();
     this.#pending.closeAll();
-    this.#resolveFinish();
+    this.#finish?.settle();
     this.#converter.close();
     this.#replay.clear();
     this.#model.releaseSession(this);
@@ -218,7 +215,7 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
         if (live()) this.#connectedAt = performance.now();
       },
       sessionStopped: () => {
-        if (live()) this.#resolveFinish();
+        if (live()) this.#finish?.settle();
       },
       speechStarted: () => live() && this.#activity() && this.#speechStarted(),
       speechEnded: () => live() && this.#activity() && this.#speechStopped(),
@@ -244,7 +241,7 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
   /** Any service result proves the connection works and keeps finishInput() waiting. */
   #activity(): true {
     this.#attempts = 0;
-    this.#armFinishTimer();
+    this.#finish?.activity();
     return true;
   }
 
@@ -273,7 +270,7 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
   }
 
   #onRecognizing(result: TranslationRecognitionResult): void {
-    const translations = this.#translationsOf(result);
+    const translations = translationsOf(result, this.#options.targetLanguages);
     if (!result.text && Object.keys(translations).length === 0) return;
     this.#speechStarted();
     const utterance = this.#ensureUtterance();
@@ -282,14 +279,14 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
       transcript: result.text ?? '',
       isFinal: false,
     } satisfies llm.InputTranscriptionCompleted);
-    this.emit('translation', this.#translationEvent(utterance.itemId, false, result, translations));
+    this.emit('translation', translationEvent(utterance.itemId, false, result, translations, this.#recognizerBase));
   }
 
   #onRecognized(result: TranslationRecognitionResult): void {
     const endSample = this.#recognizerBase + Math.round((result.offset + result.duration) / TICKS_PER_SAMPLE);
     const speechEndedAt = this.#replay.pushedAt(endSample - 1);
     this.#replay.acknowledge(endSample);
-    const translations = this.#translationsOf(result);
+    const translations = translationsOf(result, this.#options.targetLanguages);
     const text = result.text ?? '';
     if (result.reason === ResultReason.NoMatch || (!text && Object.keys(translations).length === 0)) {
       this.#endUtterance();
@@ -304,7 +301,7 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
       turnStartedAt: utterance.startedAt,
     } satisfies llm.InputTranscriptionCompleted);
     this.#endUtterance();
-    this.emit('translation', this.#translationEvent(utterance.itemId, true, result, translations));
+    this.emit('translation', translationEvent(utterance.itemId, true, result, translations, this.#recognizerBase));
     if (result.reason === ResultReason.RecognizedSpeech && result.errorDetails) {
       this.logger.warn({ details: result.errorDetails }, 'live interpreter: translation failed for an utterance');
     }
@@ -349,7 +346,7 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
     if (giveUp) {
       this.#state = 'failed';
       this.#replay.clear();
-      this.#resolveFinish();
+      this.#finish?.settle();
       const suffix = kind === 'auth' || kind === 'bad_request' ? '' : ` (gave up after ${this.#attempts - 1} reconnect attempts)`;
       this.#emitError(new Error(message + suffix), false);
       return;
@@ -374,63 +371,14 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
     void closing.finally(() => this.#discarding.delete(closing));
   }
 
-  #translationsOf(result: TranslationRecognitionResult): Record<string, string> {
-    const out: Record<string, string> = {};
-    const map = result.translations;
-    if (!map) return out;
-    const available = map.languages ?? [];
-    for (const target of this.#options.targetLanguages) {
-      let text = map.get(target, '');
-      if (!text) {
-        const key = available.find((l) => l.toLowerCase() === target.toLowerCase());
-        if (key) text = map.get(key, '');
-      }
-      if (text) out[target] = text;
-    }
-    return out;
-  }
-
-  #translationEvent(itemId: string, isFinal: boolean, result: TranslationRecognitionResult, translations: Record<string, string>): TranslationEvent {
-    const offsetSamples = this.#recognizerBase + result.offset / TICKS_PER_SAMPLE;
-    return {
-      itemId,
-      isFinal,
-      sourceLanguage: result.language || undefined,
-      transcript: result.text ?? '',
-      translations,
-      offsetMs: Math.round(samplesToMs(offsetSamples)),
-      durationMs: Math.round(result.duration / 10_000),
-    };
-  }
-
   #emitMetrics(pending: PendingGeneration): void {
-    const generation = pending.generation;
-    const now = performance.now();
-    const since = (t: number | undefined): number =>
-      t === undefined || pending.speechEndedAt === undefined ? -1 : Math.max(0, Math.round(t - pending.speechEndedAt));
-    const audioLatencyMs = since(generation?.firstAudioAt);
-    const metrics: LiveInterpreterMetrics = {
-      type: 'realtime_model_metrics',
+    const context = {
       label: this.#label,
-      requestId: generation?.responseId ?? pending.itemId,
-      timestamp: pending.createdAt,
-      durationMs: Math.round(now - pending.createdPerf),
-      ttftMs: audioLatencyMs,
-      cancelled: false,
-      inputTokens: 0,
-      outputTokens: 0,
-      totalTokens: 0,
-      tokensPerSecond: 0,
-      inputTokenDetails: { audioTokens: 0, textTokens: 0, imageTokens: 0, cachedTokens: 0 },
-      outputTokenDetails: { textTokens: 0, audioTokens: 0, imageTokens: 0 },
-      metadata: { modelName: this.realtimeModel.model, modelProvider: this.realtimeModel.provider },
-      translationLatencyMs: since(pending.createdPerf),
-      audioLatencyMs,
-      synthesizedAudioMs: generation ? Math.round((generation.synthesizedSamples * 1000) / generation.outputRate) : 0,
-      sourceLanguage: pending.sourceLanguage,
+      modelName: this.realtimeModel.model,
+      modelProvider: this.realtimeModel.provider,
       droppedAudioMs: samplesToMs(this.#replay.droppedSamples),
     };
-    this.emit('metrics_collected', metrics);
+    this.emit('metrics_collected', utteranceMetrics(pending, context));
   }
 
   #emitError(error: Error, recoverable: boolean): void {
@@ -440,22 +388,4 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
     else this.logger.error({ error, recoverable }, 'live interpreter error (no error listener)');
   }
 
-  #armFinishTimer(): void {
-    const finish = this.#finish;
-    if (!finish) return;
-    clearTimeout(finish.timer);
-    finish.timer = setTimeout(() => this.#resolveFinish(), FINISH_IDLE_MS);
-  }
-
-  #resolveFinish(): void {
-    const finish = this.#finish;
-    if (!finish) return;
-    this.#finish = undefined;
-    clearTimeout(finish.timer);
-    finish.resolve();
-  }
-}
-
-function samplesToMs(samples: number): number {
-  return (samples * 1000) / SERVICE_SAMPLE_RATE;
 }
