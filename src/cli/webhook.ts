@@ -3,9 +3,12 @@
  * server signs it, to try `interpreter serve` without a LiveKit server.
  */
 import { parseArgs } from 'node:util';
+import type { WebhookEventNames } from 'livekit-server-sdk';
 import { AgentEnv } from '../common/launch-contract.ts';
 import { DEV_LIVEKIT } from '../orchestrator/config.ts';
 import { WEBHOOK_CONTENT_TYPE, roomEventBody, signWebhookBody } from '../orchestrator/signing.ts';
+
+const EVENTS: readonly WebhookEventNames[] = ['room_started', 'room_finished', 'participant_joined', 'participant_left', 'track_published', 'track_unpublished'];
 
 const HELP = `Usage: interpreter webhook send <room_started|room_finished> --room NAME [options]
 
@@ -36,6 +39,10 @@ export async function run(argv: string[]): Promise<number> {
     console.log(HELP);
     return values.help ? 0 : 2;
   }
+  if (!EVENTS.includes(event as WebhookEventNames)) {
+    console.error(`interpreter webhook: unknown event '${event}'; use one of ${EVENTS.join(', ')}`);
+    return 2;
+  }
   if (!values.room) {
     console.error('interpreter webhook: --room NAME is required');
     return 2;
@@ -51,7 +58,7 @@ export async function run(argv: string[]): Promise<number> {
   const apiKey = values['api-key'] ?? process.env[AgentEnv.livekitApiKey] ?? DEV_LIVEKIT.apiKey;
   const apiSecret = values['api-secret'] ?? process.env[AgentEnv.livekitApiSecret] ?? DEV_LIVEKIT.apiSecret;
   const body = roomEventBody({
-    event,
+    event: event as WebhookEventNames,
     room: values.room,
     ...(values.sid ? { sid: values.sid } : {}),
     ...(values.metadata !== undefined ? { metadata: values.metadata } : {}),

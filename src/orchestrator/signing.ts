@@ -5,7 +5,7 @@
  * Used by `interpreter webhook send`, the tests and the benchmark.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { AccessToken, Room, WebhookEvent } from 'livekit-server-sdk';
+import { AccessToken, Room, WebhookEvent, type WebhookEventNames } from 'livekit-server-sdk';
 
 export const WEBHOOK_CONTENT_TYPE = 'application/webhook+json';
 
@@ -16,7 +16,7 @@ export async function signWebhookBody(body: string, apiKey: string, apiSecret: s
 }
 
 export interface RoomEventInput {
-  event: 'room_started' | 'room_finished' | (string & {});
+  event: WebhookEventNames;
   room: string;
   sid?: string;
   metadata?: string;

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { handler, resetRuntime } from '../../src/orchestrator/lambda.ts';
+import { resetSecretCache } from '../../src/orchestrator/config.ts';
+import { API_KEY, API_SECRET, signedEvent } from './helpers.ts';
+
+const ecs = mockClient(ECSClient);
+const secrets = mockClient(SecretsManagerClient);
+const env = {
+  LIVEKIT_URL: 'wss://example.livekit.cloud',
+  LIVEKIT_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:livekit-abc',
+  INTERPRETER_PROFILES: 'configs',
+  INTERPRETER_CLUSTER: 'interpreter',
+  INTERPRETER_TASK_DEFINITION: 'interpreter-agent:1',
+  INTERPRETER_CONTAINER: 'agent',
+  INTERPRETER_SUBNETS: 'subnet-1,subnet-2',
+  INTERPRETER_SECURITY_GROUPS: 'sg-1',
+  INTERPRETER_ASSIGN_PUBLIC_IP: 'ENABLED',
+  LOG_LEVEL: 'silent',
+};
+const saved: Record<string, string | undefined> = {};
+
+beforeAll(() => {
+  for (const [k, v] of Object.entries(env)) {
+    saved[k] = process.env[k];
+    process.env[k] = v;
+  }
+});
+afterAll(() => {
+  for (const [k, v] of Object.entries(saved)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+});
+beforeEach(() => {
+  resetRuntime();
+  resetSecretCache();
+  ecs.reset();
+  secrets.reset();
+  secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ apiKey: API_KEY, apiSecret: API_SECRET }) });
+  ecs.on(ListTasksCommand).resolves({ taskArns: [] });
+  ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:aws:ecs:task/1' }], failures: [] });
+});
+
+async function functionUrlEvent(body: string, authorization?: string): Promise<APIGatewayProxyEventV2> {
+  return {
+    version: '2.0',
+    routeKey: '$default',
+    rawPath: '/',
+    rawQueryString: '',
+    headers: { 'content-type': 'application/webhook+json', ...(authorization ? { authorization } : {}) },
+    requestContext: { http: { method: 'POST', path: '/', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'LiveKit' } } as APIGatewayProxyEventV2['requestContext'],
+    body: Buffer.from(body).toString('base64'),
+    isBase64Encoded: true,
+  };
+}
+
+describe('Lambda webhook handler', () => {
+  it('runs an ECS task for a signed room_started (base64 body), with credentials from Secrets Manager', async () => {
+    const signed = await signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_lambda', id: 'EV_lambda' });
+    const result = await handler(await functionUrlEvent(signed.body, signed.authorization));
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body ?? '{}')).toMatchObject({ action: 'launched', profile: 'board-meeting' });
+    expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: env.LIVEKIT_SECRET_ARN });
+    expect(ecs.commandCalls(RunTaskCommand)[0]?.args[0].input).toMatchObject({
+      cluster: 'interpreter',
+      clientToken: 'EV_lambda',
+      startedBy: 'RM_lambda',
+      networkConfiguration: { awsvpcConfiguration: { assignPublicIp: 'ENABLED', subnets: ['subnet-1', 'subnet-2'] } },
+    });
+  });
+
+  it('answers 401 to a forged request and runs nothing', async () => {
+    const forged = await signedEvent({ event: 'room_started', room: 'board-q3' }, API_KEY, 'not-the-secret-not-the-secret-xx');
+    const result = await handler(await functionUrlEvent(forged.body, forged.authorization));
+    expect(result.statusCode).toBe(401);
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+  });
+
+  it('answers 500 with a pointer to the logs when the secret is not filled in yet, and recovers once it is', async () => {
+    secrets.on(GetSecretValueCommand).resolvesOnce({ SecretString: 'REPLACE_ME' }).resolves({ SecretString: JSON.stringify({ apiKey: API_KEY, apiSecret: API_SECRET }) });
+    const signed = await signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_2' });
+    expect((await handler(await functionUrlEvent(signed.body, signed.authorization))).statusCode).toBe(500);
+    expect((await handler(await functionUrlEvent(signed.body, signed.authorization))).statusCode).toBe(200);
+  });
+});
