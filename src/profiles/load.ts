@@ -58,12 +58,18 @@ function loadYamlFile(file: string): { located: Located[]; problems: ProfileProb
     const value: unknown = source.document.toJS({ maxAliasCount: 100 });
     const entries = isSeq(source.document.contents) && Array.isArray(value) ? value.map((v, i) => ({ value: v as unknown, prefix: `/${i}` })) : [{ value, prefix: '' }];
     if (Array.isArray(value) && value.length === 0) problems.push(problemIn(source, '', { message: 'the list of profiles is empty' }));
+    if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v !== 'object' || v === null || Array.isArray(v))) {
+      // A list of scalars (`[1, 2, 3]`) is not a list of broken profiles: say so once.
+      problems.push(problemIn(source, '', { message: `expected a profile or a list of profiles, got a list of ${describeValue(value[0]).split(' ')[0]} values`, hint: 'see configs/ for examples' }));
+      continue;
+    }
     for (const { value: entry, prefix } of entries) {
       const result = checkEntry(entry, (pointer, finding) => problemIn(source, prefix + pointer, finding), source.file, locate(source, prefix).line);
       problems.push(...result.problems);
       if (result.located) located.push(result.located);
     }
   }
+  problems.sort((a, b) => a.line - b.line || a.column - b.column);
   return { located, problems };
 }
 

@@ -23,6 +23,13 @@ interface SchemaNode {
   description?: string;
   properties?: Record<string, SchemaNode>;
   enum?: unknown[];
+  $ref?: string;
+}
+
+/** The schema definition a local `$ref` (`#/$defs/languages`) points at. */
+function definition(ref: string | undefined): SchemaNode | undefined {
+  const name = ref?.startsWith('#/$defs/') ? ref.slice('#/$defs/'.length) : undefined;
+  return name ? (schema.$defs as Record<string, SchemaNode>)[name] : undefined;
 }
 
 export const PROFILE_SCHEMA = schema;
@@ -102,7 +109,8 @@ function describeError(error: ErrorObject): Finding | undefined {
     }
     case 'required': {
       const missing = String((error.params as { missingProperty: string }).missingProperty);
-      const description = parent.properties?.[missing]?.description;
+      const property = parent.properties?.[missing];
+      const description = property?.description ?? definition(property?.$ref)?.description;
       const finding: Finding = { pointer: error.instancePath, message: `${field} is missing required field \`${missing}\`` };
       if (description) finding.hint = `${missing}: ${description}`;
       return finding;

@@ -79,7 +79,7 @@ export function checkMeaning(profile: RawProfile): Finding[] {
 
 function checkVoice(target: RawTarget, language: TargetLanguageInfo, pointer: string, field: string, captions: boolean): Finding[] {
   const label = `${language.name} (${language.code})`;
-  const suggestion = language.defaultVoice ? `a ${label} voice such as ${language.defaultVoice}` : 'voice: none (captions only)';
+  const suggestion = language.defaultVoice ? `a neural voice such as ${language.defaultVoice}` : 'voice: none (captions only)';
   const findings: Finding[] = [];
   const voice = target.voice;
   if (target.fallbackVoice !== undefined && voice !== 'personal') {
@@ -125,9 +125,12 @@ function checkVoiceName(voice: string, language: TargetLanguageInfo, pointer: st
 
 function unknownLanguage(code: string, pointer: string, field: string): Finding {
   const byName = TARGET_LANGUAGES.find((l) => l.name.toLowerCase() === code.toLowerCase());
+  const byLocale = TARGET_LANGUAGES.find((l) => l.voiceLocales.some((locale) => locale.toLowerCase() === code.toLowerCase()));
   const hint = byName
     ? `${byName.name} is \`${byName.code}\``
-    : (didYouMean(code, TARGET_LANGUAGES.map((l) => l.code)) ?? 'see the language list in docs/profiles.md (src/common/azure-languages.ts)');
+    : byLocale
+      ? `targets are text language codes: ${code} is \`${byLocale.code}\``
+      : (didYouMean(code, TARGET_LANGUAGES.map((l) => l.code)) ?? 'see the language list in docs/profiles.md (src/common/azure-languages.ts)');
   return { pointer, message: `${field}: "${code}" is not an Azure speech translation language`, hint };
 }
 
