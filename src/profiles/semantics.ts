@@ -129,7 +129,7 @@ function unknownLanguage(code: string, pointer: string, field: string): Finding 
   const hint = byName
     ? `${byName.name} is \`${byName.code}\``
     : byLocale
-      ? `targets are text language codes: ${code} is \`${byLocale.code}\``
+      ? `targets are text language codes: use \`${byLocale.code}\` for ${code}`
       : (didYouMean(code, TARGET_LANGUAGES.map((l) => l.code)) ?? 'see the language list in docs/profiles.md (src/common/azure-languages.ts)');
   return { pointer, message: `${field}: "${code}" is not an Azure speech translation language`, hint };
 }

@@ -91,6 +91,17 @@ describe('broken profiles', () => {
       expect.stringMatching(/^7:22 audio\.sampleRate: expected one of 16000, 24000, got number 44100/),
     ]);
   });
+
+  it('hints at the code when a target is written as a locale or a language name', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'profiles-'));
+    const file = join(dir, 'names.yaml');
+    writeFileSync(file, 'name: names\nmatch: { rooms: [names] }\nlanguages:\n  targets:\n    - { language: ja-JP }\n    - { language: French }\n');
+    const { problems } = await loadProfiles(file);
+    expect(problems.map((p) => [p.line, p.hint])).toEqual([
+      [5, 'targets are text language codes: use `ja` for ja-JP'],
+      [6, 'French is `fr`'],
+    ]);
+  });
 });
 
 describe('good profiles', () => {
