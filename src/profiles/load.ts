@@ -86,11 +86,25 @@ function checkEntry(entry: unknown, problemAt: ProblemAt, file: string, line: nu
     return { problems: [problemAt('', { message: `expected a profile (a mapping with name, match and languages), got ${describeValue(entry)}`, hint: 'see configs/ for examples' })] };
   }
   const shape = checkShape(entry);
-  const findings = shape.length > 0 ? shape : checkMeaning(entry as RawProfile);
+  const findings = shape.length > 0 ? [...shape, ...meaningDespiteShape(entry, shape)] : checkMeaning(entry as RawProfile);
   const problems = findings.map((f) => problemAt(f.pointer, f));
   if (problems.some((p) => p.severity === 'error')) return { problems };
   const profile = normalizeProfile(entry as RawProfile, { file, line });
   return { located: { profile, problemAt }, problems };
+}
+
+/**
+ * Meaning checks on a profile whose shape is partly wrong, so one run reports everything it can:
+ * findings about a part the schema already rejected are dropped, and a shape that trips the
+ * checks up leaves just the schema's findings.
+ */
+function meaningDespiteShape(entry: object, shape: readonly Finding[]): Finding[] {
+  const overlaps = (a: string, b: string) => a === b || a.startsWith(`${b}/`) || b.startsWith(`${a}/`);
+  try {
+    return checkMeaning(entry as RawProfile).filter((f) => !shape.some((s) => s.pointer !== '' && overlaps(f.pointer, s.pointer)));
+  } catch {
+    return [];
+  }
 }
 
 function isBundle(file: string): boolean {

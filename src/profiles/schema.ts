@@ -4,6 +4,7 @@
  */
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import schema from '../../interpreter.schema.json' with { type: 'json' };
+import { targetLanguageHint } from './semantics.ts';
 import { didYouMean } from './suggest.ts';
 import { pointerSegments } from './source.ts';
 
@@ -128,8 +129,13 @@ function describeError(error: ErrorObject): Finding | undefined {
       return finding;
     }
     case 'const':
-    case 'pattern':
-      return { pointer: error.instancePath, message: `${field}: expected ${expected ?? error.message ?? 'another value'}, got ${got}` };
+    case 'pattern': {
+      const finding: Finding = { pointer: error.instancePath, message: `${field}: expected ${expected ?? error.message ?? 'another value'}, got ${got}` };
+      // A language written as a name (`French`) fails the code's shape; still say which code it is.
+      const hint = /\/targets\/\d+\/language$/.test(error.instancePath) && typeof error.data === 'string' ? targetLanguageHint(error.data) : undefined;
+      if (hint) finding.hint = hint;
+      return finding;
+    }
     case 'minItems':
       return { pointer: error.instancePath, message: `${field}: needs at least ${String((error.params as { limit: number }).limit)} item(s)` };
     case 'maxItems':

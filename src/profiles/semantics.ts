@@ -124,14 +124,18 @@ function checkVoiceName(voice: string, language: TargetLanguageInfo, pointer: st
 }
 
 function unknownLanguage(code: string, pointer: string, field: string): Finding {
-  const byName = TARGET_LANGUAGES.find((l) => l.name.toLowerCase() === code.toLowerCase());
-  const byLocale = TARGET_LANGUAGES.find((l) => l.voiceLocales.some((locale) => locale.toLowerCase() === code.toLowerCase()));
-  const hint = byName
-    ? `${byName.name} is \`${byName.code}\``
-    : byLocale
-      ? `targets are text language codes: use \`${byLocale.code}\` for ${code}`
-      : (didYouMean(code, TARGET_LANGUAGES.map((l) => l.code)) ?? 'see the language list in docs/profiles.md (src/common/azure-languages.ts)');
+  const hint = targetLanguageHint(code) ?? 'see the language list in docs/profiles.md (src/common/azure-languages.ts)';
   return { pointer, message: `${field}: "${code}" is not an Azure speech translation language`, hint };
+}
+
+/** Which target code was meant: by language name (`French`), by locale (`ja-JP`), or by spelling (`dee`). */
+export function targetLanguageHint(written: string): string | undefined {
+  const lower = written.toLowerCase();
+  const byName = TARGET_LANGUAGES.find((l) => l.name.toLowerCase() === lower);
+  if (byName) return `${byName.name} is \`${byName.code}\``;
+  const byLocale = TARGET_LANGUAGES.find((l) => l.voiceLocales.some((locale) => locale.toLowerCase() === lower));
+  if (byLocale) return `targets are text language codes: use \`${byLocale.code}\` for ${written}`;
+  return didYouMean(written, TARGET_LANGUAGES.map((l) => l.code));
 }
 
 function checkLocale(locale: string, pointer: string, field: string): Finding | undefined {

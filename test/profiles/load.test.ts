@@ -7,6 +7,7 @@ import {
   formatProblems,
   loadProfiles,
   loadProfilesOrThrow,
+  loadProfilesOrThrowSync,
   ProfileError,
   writeProfileBundle,
   type ProfileProblem,
@@ -125,6 +126,13 @@ describe('good profiles', () => {
     expect(vip?.languages.source).toEqual(['en-US']);
     expect(vip?.languages.targets[0]?.voice).toEqual({ kind: 'personal', fallback: 'fr-FR-DeniseNeural' });
     expect(vip?.origin.line).toBe(9);
+    expect(profiles.map((p) => p.name)).toEqual(['standup', 'vip-standup', 'webinar', 'webinar-vip']);
+    expect(findProfile(profiles, 'webinar-vip')?.origin).toEqual({ file: 'test/fixtures/profiles/good/two-documents.yml', line: 6 });
+  });
+
+  it('has a synchronous loader for cdk synth that throws the same ProfileError', () => {
+    expect(loadProfilesOrThrowSync('configs').map((p) => p.name)).toEqual(['all-hands', 'board-meeting', 'interview']);
+    expect(() => loadProfilesOrThrowSync(join(BROKEN, 'empty.yaml'))).toThrow(ProfileError);
   });
 
   it('round-trips through a bundle, which is re-validated on load', async () => {
