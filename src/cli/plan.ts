@@ -3,6 +3,7 @@
  * agent would open per speaker, what an hour of the meeting costs, and the limits it would pass.
  */
 import { parseArgs } from 'node:util';
+import { isSameLanguage } from '../common/azure-languages.ts';
 import {
   COST_ASSUMPTIONS,
   DEFAULT_PROFILES_PATH,
@@ -154,7 +155,7 @@ export async function run(argv: string[]): Promise<number> {
   const speakerCount = options.speakers ?? profile.limits.maxSpeakers;
   const plan = planRoom(profile, { speakers: speakersFor(profile, speakerCount, options.listeners), quota: options.quota });
   for (const listener of options.listeners) {
-    if (!profile.languages.targets.some((t) => t.language.toLowerCase() === listener.toLowerCase() || t.language.toLowerCase() === listener.toLowerCase().split('-')[0])) {
+    if (!profile.languages.targets.some((t) => isSameLanguage(listener, t.language))) {
       notes.push(`listener language ${listener} is not a target of "${profile.name}": nobody would hear it`);
     }
   }
@@ -169,7 +170,7 @@ export async function run(argv: string[]): Promise<number> {
 
 function render(options: PlanOptions, reason: string, profile: Profile, speakerCount: number, plan: RoomPlan, notes: string[]): string {
   const lines = [
-    `Room "${options.room}" -> profile "${profile.name}" (${profile.origin.file}:${profile.origin.line})`,
+    `Room "${options.room}" -> profile "${profile.name}" (${profile.origin.file}:${profile.origin.line})${profile.description ? `: ${profile.description}` : ''}`,
     `  why: ${reason}`,
     `  ${speakerCount} speaker${speakerCount === 1 ? '' : 's'}${options.speakers === undefined ? ' (limits.maxSpeakers; change with --speakers)' : ''}${profile.onDemand ? `, listeners chose: ${options.listeners.join(', ') || 'none'}` : ''}`,
     '',

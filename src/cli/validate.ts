@@ -27,6 +27,7 @@ export function summarizeProfile(profile: Profile): string {
     `priority ${profile.priority}`,
     `from ${source} to ${targets.join(' ')}`,
     ...(profile.onDemand ? ['on demand'] : []),
+    ...(profile.description ? [`"${profile.description}"`] : []),
   ].join('  ');
 }
 

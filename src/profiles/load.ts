@@ -55,7 +55,14 @@ function loadYamlFile(file: string): { located: Located[]; problems: ProfileProb
   if (nonEmpty.length === 0) return { located: [], problems: [fileProblem(file, 'file is empty: it defines no profile', 'write a profile (see configs/ for examples) or delete the file')] };
   const located: Located[] = [];
   for (const source of nonEmpty) {
-    const value: unknown = source.document.toJS({ maxAliasCount: 100 });
+    let value: unknown;
+    try {
+      value = source.document.toJS({ maxAliasCount: 100 });
+    } catch (error) {
+      // e.g. an alias expanding into too many nodes ("billion laughs"): refuse, do not hang.
+      problems.push(problemIn(source, '', { message: `cannot read YAML: ${error instanceof Error ? error.message : String(error)}`, hint: 'avoid deeply nested aliases (*anchor)' }));
+      continue;
+    }
     const entries = isSeq(source.document.contents) && Array.isArray(value) ? value.map((v, i) => ({ value: v as unknown, prefix: `/${i}` })) : [{ value, prefix: '' }];
     if (Array.isArray(value) && value.length === 0) problems.push(problemIn(source, '', { message: 'the list of profiles is empty' }));
     if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v !== 'object' || v === null || Array.isArray(v))) {

@@ -34,7 +34,7 @@ export const COST_ASSUMPTIONS = {
   streamedFractionOfMeeting: 1,
 } as const;
 
-/** USD for one recognizer translating into `targetLanguages` for `hours` of audio. */
+/** USD per meeting hour for one recognizer translating into `targetLanguages` languages. */
 export function recognizerCostPerHour(targetLanguages: number): number {
   const extra = Math.max(0, targetLanguages - PRICES.includedTargetLanguages);
   const audio = PRICES.speechTranslationPerHour * COST_ASSUMPTIONS.streamedFractionOfMeeting;

@@ -17,8 +17,8 @@ describe('interpreter validate', () => {
     expect(status).toBe(0);
     const lines = stdout.trim().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/^all-hands {2}rooms all-hands-\* town-hall {2}priority 0 .* on demand$/);
-    expect(lines[1]).toMatch(/^board-meeting {2}rooms board-\* .*fr\(personal\) de\(personal\) ja\(captions\)$/);
+    expect(lines[0]).toMatch(/^all-hands {2}rooms all-hands-\* town-hall {2}priority 0 .* on demand {2}"Company-wide all-hands, eight languages on demand"$/);
+    expect(lines[1]).toMatch(/^board-meeting {2}rooms board-\* .*fr\(personal\) de\(personal\) ja\(captions\) {2}"Board meetings/);
     expect(lines[3]).toBe('3 profiles valid in configs');
   });
 
@@ -30,7 +30,7 @@ describe('interpreter validate', () => {
     expect(stderr).toContain('test/fixtures/profiles/broken/unknown-language.yaml:6:19  languages.targets[1].language: "dee" is not an Azure speech translation language  (did you mean `de`?)');
     expect(stderr).toMatch(/broken\/bad-regex\.yaml:3:26 {2}match\.rooms\[1\]: regular expression/);
     expect(stderr).toMatch(/broken\/binary\.yaml {2}not a text file/);
-    expect(stderr).toMatch(/\n17 errors in test\/fixtures\/profiles\/broken\n$/);
+    expect(stderr).toMatch(/\n18 errors in test\/fixtures\/profiles\/broken\n$/);
   });
 
   it('prints problems as JSON for machines', () => {

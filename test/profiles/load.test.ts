@@ -39,6 +39,7 @@ const cases: { file: string; line: number; column: number; message: RegExp; hint
   { file: 'captions-off.yaml', line: 5, column: 30, message: /captions only, but this profile has captions: false/, hint: /set captions: true/ },
   { file: 'missing-languages.yaml', line: 1, column: 1, message: /missing required field `languages`/, hint: /What is spoken/ },
   { file: 'duplicate-key.yaml', line: 7, column: 1, message: /Map keys must be unique/ },
+  { file: 'alias-bomb.yaml', line: 1, column: 1, message: /cannot read YAML: Excessive alias count/ },
 ];
 
 describe('broken profiles', () => {
