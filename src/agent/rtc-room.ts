@@ -1,0 +1,124 @@
+/**
+ * `RoomIO` over `@livekit/rtc-node`: the agent's real connection to a LiveKit room. Kept thin so
+ * everything with logic in it is tested through the in-memory room; this file is type-checked
+ * (no LiveKit server is reachable where the tests run).
+ */
+import {
+  AudioSource,
+  AudioStream,
+  DisconnectReason,
+  LocalAudioTrack,
+  ParticipantKind,
+  Room,
+  RoomEvent,
+  TrackKind,
+  TrackPublishOptions,
+  TrackSource,
+  type AudioFrame,
+  type Participant,
+  type RemoteParticipant,
+  type RemoteTrack,
+  type RemoteTrackPublication,
+} from '@livekit/rtc-node';
+import { RoomEventEmitter, type AudioSink, type DisconnectReason as SeamDisconnectReason, type MicrophoneTrack, type ParticipantInfo, type RoomEvents, type RoomIO, type TextMessage } from './room-io.ts';
+
+/** Input rate the interpreter asks rtc-node for; the plugin resamples to what Azure wants. */
+const MICROPHONE_SAMPLE_RATE = 16_000;
+
+export class RtcRoomIO implements RoomIO {
+  private readonly events = new RoomEventEmitter();
+  private readonly published: { source: AudioSource; trackSid?: string }[] = [];
+
+  private constructor(
+    private readonly room: Room,
+    readonly name: string,
+  ) {
+    room
+      .on(RoomEvent.ParticipantConnected, (p: RemoteParticipant) => this.emit('participantJoined', info(p)))
+      .on(RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => this.emit('participantLeft', p.identity))
+      .on(RoomEvent.ParticipantAttributesChanged, (_changed: Record<string, string>, p: Participant) => {
+        if (p.identity !== room.localParticipant?.identity) this.emit('attributesChanged', info(p));
+      })
+      .on(RoomEvent.TrackSubscribed, (track: RemoteTrack, publication: RemoteTrackPublication, p: RemoteParticipant) => {
+        if (track.kind !== TrackKind.KIND_AUDIO || publication.source !== TrackSource.SOURCE_MICROPHONE) return;
+        const frames = new AudioStream(track, { sampleRate: MICROPHONE_SAMPLE_RATE, numChannels: 1 }) as unknown as AsyncIterable<AudioFrame>;
+        const microphone: MicrophoneTrack = { participant: p.identity, trackSid: publication.sid ?? track.sid ?? '', frames };
+        this.emit('microphoneSubscribed', microphone);
+      })
+      .on(RoomEvent.TrackUnsubscribed, (_track: RemoteTrack, publication: RemoteTrackPublication, p: RemoteParticipant) => {
+        if (publication.source === TrackSource.SOURCE_MICROPHONE) this.emit('microphoneUnsubscribed', p.identity, publication.sid ?? '');
+      })
+      .on(RoomEvent.Disconnected, (reason: DisconnectReason) => this.emit('disconnected', seamReason(reason)));
+  }
+
+  /** Joins with `autoSubscribe`, so every microphone in the room reaches the interpreter. */
+  static async connect(url: string, token: string, roomName: string): Promise<RtcRoomIO> {
+    const room = new Room();
+    const io = new RtcRoomIO(room, roomName);
+    await room.connect(url, token, { autoSubscribe: true, dynacast: false });
+    return io;
+  }
+
+  participants(): ParticipantInfo[] {
+    return [...this.room.remoteParticipants.values()].map(info);
+  }
+
+  async publishAudio(name: string, sampleRate: number): Promise<AudioSink> {
+    const local = this.room.localParticipant;
+    if (!local) throw new Error('not connected to the room');
+    const source = new AudioSource(sampleRate, 1);
+    const track = LocalAudioTrack.createAudioTrack(name, source);
+    const options = new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE });
+    const publication = await local.publishTrack(track, options);
+    const entry = { source, trackSid: publication.sid };
+    this.published.push(entry);
+    return {
+      captureFrame: (frame) => source.captureFrame(frame),
+      close: async () => {
+        if (entry.trackSid && this.room.isConnected) await local.unpublishTrack(entry.trackSid).catch(() => undefined);
+        await source.close();
+      },
+    };
+  }
+
+  async sendText(text: string, message: TextMessage): Promise<void> {
+    const local = this.room.localParticipant;
+    if (!local) throw new Error('not connected to the room');
+    await local.sendText(text, { topic: message.topic, attributes: message.attributes });
+  }
+
+  async setAttributes(attributes: Record<string, string>): Promise<void> {
+    await this.room.localParticipant?.setAttributes(attributes);
+  }
+
+  on<E extends keyof RoomEvents>(event: E, listener: RoomEvents[E]): void {
+    this.events.on(event, listener);
+  }
+
+  off<E extends keyof RoomEvents>(event: E, listener: RoomEvents[E]): void {
+    this.events.off(event, listener);
+  }
+
+  async disconnect(): Promise<void> {
+    await this.room.disconnect();
+  }
+
+  private emit<E extends keyof RoomEvents>(event: E, ...args: Parameters<RoomEvents[E]>): void {
+    this.events.emit(event, ...args);
+  }
+}
+
+function info(participant: Participant): ParticipantInfo {
+  return { identity: participant.identity, attributes: participant.attributes, isAgent: participant.kind === ParticipantKind.AGENT };
+}
+
+function seamReason(reason: DisconnectReason): SeamDisconnectReason {
+  switch (reason) {
+    case DisconnectReason.ROOM_DELETED:
+      return 'room-deleted';
+    case DisconnectReason.CLIENT_INITIATED:
+      return 'left';
+    default:
+      return 'connection-lost';
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * `interpreter agent --room NAME --profile NAME`: the container's entrypoint and what the local
+ * launcher spawns. Flags or the launch contract's env say which room and profile. Heavy modules
+ * (rtc-node, the Speech SDK) load only after `--help` and the settings are checked.
+ */
+import { parseArgs } from 'node:util';
+import { AgentEnv } from '../common/launch-contract.ts';
+
+const HELP = `Usage: interpreter agent --room NAME --profile NAME [--profiles PATH]
+
+Joins one LiveKit room as identity "interpreter" and interprets every speaker into the profile's
+languages: one audio track "interpretation-<lang>" per spoken language and lk.transcription captions.
+Exits when the room empties or ends, on SIGTERM (after draining), or at the profile's time limit.
+
+  --room NAME       room to interpret (env ${AgentEnv.room})
+  --profile NAME    profile to apply (env ${AgentEnv.profile})
+  --profiles PATH   folder of YAML profiles or a JSON bundle (env ${AgentEnv.profilesPath}, default configs)
+
+Environment: ${AgentEnv.livekitUrl}, ${AgentEnv.livekitApiKey}, ${AgentEnv.livekitApiSecret};
+${AgentEnv.azureSpeechKey} with ${AgentEnv.azureSpeechRegion} or ${AgentEnv.azureSpeechEndpoint};
+AZURE_SPEECH_MAX_SESSIONS (Azure concurrency quota, default 100); LOG_LEVEL.`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { room: { type: 'string' }, profile: { type: 'string' }, profiles: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const env = process.env;
+  const room = values.room ?? env[AgentEnv.room];
+  const profileName = values.profile ?? env[AgentEnv.profile];
+  if (!room || !profileName) {
+    console.error(`interpreter agent: ${!room ? `--room (or ${AgentEnv.room})` : `--profile (or ${AgentEnv.profile})`} is required\n\n${HELP}`);
+    return 2;
+  }
+
+  const { createLogger } = await import('../orchestrator/log.ts');
+  const { DEFAULT_PROFILES_PATH, findProfile, loadProfilesOrThrow, ProfileError } = await import('../profiles/index.ts');
+  const logger = createLogger({ name: 'interpreter-agent' }).child({ room });
+  const profilesPath = values.profiles ?? env[AgentEnv.profilesPath] ?? DEFAULT_PROFILES_PATH;
+  let profiles;
+  try {
+    profiles = await loadProfilesOrThrow(profilesPath);
+  } catch (error) {
+    if (error instanceof ProfileError) {
+      console.error(`interpreter agent: the profiles in ${profilesPath} have errors:\n${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  const profile = findProfile(profiles, profileName);
+  if (!profile) {
+    console.error(`interpreter agent: no profile named '${profileName}' in ${profilesPath} (have: ${profiles.map((p) => p.name).join(', ')})`);
+    return 1;
+  }
+
+  const { AgentStartError, agentToken, checkAzureSettings, interpretRoom, roomExists } = await import('../agent/run.ts');
+  const config = {
+    room,
+    profile,
+    livekit: {
+      url: env[AgentEnv.livekitUrl] ?? 'ws://localhost:7880',
+      apiKey: env[AgentEnv.livekitApiKey] ?? 'devkey',
+      apiSecret: env[AgentEnv.livekitApiSecret] ?? 'secret',
+    },
+    azure: {
+      ...(env[AgentEnv.azureSpeechKey] ? { key: env[AgentEnv.azureSpeechKey] } : {}),
+      ...(env[AgentEnv.azureSpeechRegion] ? { region: env[AgentEnv.azureSpeechRegion] } : {}),
+      ...(env[AgentEnv.azureSpeechEndpoint] ? { endpoint: env[AgentEnv.azureSpeechEndpoint] } : {}),
+    },
+    ...(env.AZURE_SPEECH_MAX_SESSIONS ? { maxAzureSessions: Number(env.AZURE_SPEECH_MAX_SESSIONS) } : {}),
+    logger,
+  };
+  try {
+    checkAzureSettings(config);
+    if (!(await roomExists(config))) {
+      logger.info(`room ${room} no longer exists; nothing to interpret`);
+      return 0;
+    }
+    const token = await agentToken(config);
+    const { RtcRoomIO } = await import('../agent/rtc-room.ts');
+    let connected;
+    try {
+      connected = await RtcRoomIO.connect(config.livekit.url, token, room);
+    } catch (error) {
+      throw new AgentStartError(`could not join room ${room} at ${config.livekit.url}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const stop = new AbortController();
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
+    const { code } = await interpretRoom(connected, config, stop.signal);
+    return code;
+  } catch (error) {
+    if (error instanceof AgentStartError) {
+      console.error(`interpreter agent: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+}
