@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { RoomInterpreter } from '../../src/agent/interpreter.ts';
+import { superviseRoom, exitCode } from '../../src/agent/lifecycle.ts';
+import { MemoryRoom } from './memory-room.ts';
+import { agentProfile } from './profiles.ts';
+
+const logger = pino({ level: 'silent' });
+
+function setup(limits: Partial<ReturnType<typeof agentProfile>['limits']> = {}) {
+  const room = new MemoryRoom();
+  const profile = agentProfile({ limits: { maxSessionMinutes: 60, maxSpeakers: 10, emptyRoomTimeoutSeconds: 60, ...limits } });
+  const interpreter = new RoomInterpreter({
+    room,
+    profile,
+    logger,
+    openSession: () => {
+      throw new Error('no speaker in these tests');
+    },
+  });
+  return { room, interpreter };
+}
+
+describe('agent lifecycle', () => {
+  it('exits 0 when nobody joins within the grace period, having published the always-on tracks', async () => {
+    const { room, interpreter } = setup({ emptyRoomTimeoutSeconds: 0.1 });
+    await interpreter.start();
+    expect([...room.published.keys()].sort()).toEqual(['interpretation-de', 'interpretation-en', 'interpretation-fr']);
+    const reason = await superviseRoom({ room, interpreter, logger, stopSignal: new AbortController().signal });
+    expect(reason).toBe('nobody-joined');
+    expect(exitCode(reason)).toBe(0);
+    expect(room.disconnected).toBe(true);
+    expect([...room.published.values()].every((t) => t.closed)).toBe(true);
+  });
+
+  it('stays while people are there and exits after the room has been empty for the grace period', async () => {
+    const { room, interpreter } = setup({ emptyRoomTimeoutSeconds: 0.2 });
+    room.join('alice');
+    await interpreter.start();
+    const supervised = superviseRoom({ room, interpreter, logger, stopSignal: new AbortController().signal });
+    let settled = false;
+    void supervised.then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(settled).toBe(false);
+    room.join('bob');
+    room.leave('alice');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(settled).toBe(false);
+    room.leave('bob');
+    expect(await supervised).toBe('room-empty');
+  });
+
+  it('leaves at once when the room is deleted', async () => {
+    const { room, interpreter } = setup();
+    room.join('alice');
+    await interpreter.start();
+    const supervised = superviseRoom({ room, interpreter, logger, stopSignal: new AbortController().signal });
+    room.end('room-deleted');
+    expect(await supervised).toBe('room-deleted');
+  });
+
+  it('on SIGTERM (the stop signal) drains and leaves with exit code 0', async () => {
+    const { room, interpreter } = setup();
+    room.join('alice');
+    await interpreter.start();
+    const stop = new AbortController();
+    const supervised = superviseRoom({ room, interpreter, logger, stopSignal: stop.signal, drainMs: 500 });
+    stop.abort();
+    const reason = await supervised;
+    expect(reason).toBe('stop-requested');
+    expect(exitCode(reason)).toBe(0);
+    expect(room.disconnected).toBe(true);
+  });
+
+  it('honours the profile time limit', async () => {
+    const { room, interpreter } = setup({ maxSessionMinutes: 0.002 });
+    room.join('alice');
+    await interpreter.start();
+    expect(await superviseRoom({ room, interpreter, logger, stopSignal: new AbortController().signal })).toBe('time-limit');
+  });
+
+  it('exits non-zero when the connection is lost for good', async () => {
+    const { room, interpreter } = setup();
+    room.join('alice');
+    await interpreter.start();
+    const supervised = superviseRoom({ room, interpreter, logger, stopSignal: new AbortController().signal });
+    room.end('connection-lost');
+    expect(exitCode(await supervised)).toBe(1);
+  });
+});
