@@ -1,17 +1,15 @@
 /**
- * The agent process for one room: make sure the room still exists, join it with a token for that
- * room only, interpret until the room ends, exit. Joining a finished room would create it again
- * and set off a new `room_started`: a launch loop; hence the existence check first.
+ * The agent's work once it has joined: interpret the room until it ends. (The existence check and
+ * the token come first, from `room-check.ts`, before this module and the plugin are loaded.)
  */
 import type { Logger } from 'pino';
-import { AccessToken, RoomServiceClient, ServerError } from 'livekit-server-sdk';
-import { AGENT_IDENTITY } from '../common/launch-contract.ts';
 import { LiveInterpreterModel, type LiveInterpreterSession } from '../azure/index.ts';
 import type { Profile } from '../profiles/index.ts';
 import { RoomInterpreter } from './interpreter.ts';
 import { exitCode, superviseRoom, type ExitReason } from './lifecycle.ts';
 import type { RoomIO } from './room-io.ts';
 import type { SessionSpec } from './speaker-pipeline.ts';
+import { AgentStartError, type LiveKitSettings } from './room-check.ts';
 
 export interface AzureSettings {
   key?: string;
@@ -19,47 +17,11 @@ export interface AzureSettings {
   endpoint?: string;
 }
 
-export interface AgentConfig {
-  room: string;
+export interface AgentConfig extends LiveKitSettings {
   profile: Profile;
-  livekit: { url: string; apiKey: string; apiSecret: string };
   azure: AzureSettings;
   maxAzureSessions?: number;
   logger: Logger;
-}
-
-/** A reason the agent cannot start, worded for the operator. */
-export class AgentStartError extends Error {
-  override name = 'AgentStartError';
-}
-
-/** RoomService speaks HTTP on the signalling host. */
-export function roomServiceUrl(livekitUrl: string): string {
-  return livekitUrl.replace(/^ws(s?):\/\//, 'http$1://');
-}
-
-/** True when LiveKit lists the room; a clear `AgentStartError` when LiveKit is unreachable or refuses. */
-export async function roomExists(config: Pick<AgentConfig, 'room' | 'livekit'>): Promise<boolean> {
-  const { url, apiKey, apiSecret } = config.livekit;
-  const client = new RoomServiceClient(roomServiceUrl(url), apiKey, apiSecret, { requestTimeout: 10 });
-  try {
-    const rooms = await client.listRooms([config.room]);
-    return rooms.some((r) => r.name === config.room);
-  } catch (error) {
-    if (error instanceof ServerError && (error.status === 401 || error.status === 403)) {
-      throw new AgentStartError(`LiveKit at ${url} rejected the API key '${apiKey}' (HTTP ${error.status}); check LIVEKIT_API_KEY and LIVEKIT_API_SECRET`);
-    }
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
-    throw new AgentStartError(`cannot reach LiveKit at ${url}: ${cause}; check LIVEKIT_URL and that the server is running`);
-  }
-}
-
-/** A token for this room only: identity `interpreter`, kind agent, publish + subscribe + data. */
-export async function agentToken(config: Pick<AgentConfig, 'room' | 'livekit'>): Promise<string> {
-  const token = new AccessToken(config.livekit.apiKey, config.livekit.apiSecret, { identity: AGENT_IDENTITY, name: 'Interpreter', ttl: '12h' });
-  token.kind = 'agent';
-  token.addGrant({ room: config.room, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true, canUpdateOwnMetadata: true, agent: true });
-  return token.toJwt();
 }
 
 /** Opens plugin sessions with this agent's credentials and the profile's audio settings. */

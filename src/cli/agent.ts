@@ -57,7 +57,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
 
-  const { AgentStartError, agentToken, checkAzureSettings, interpretRoom, roomExists } = await import('../agent/run.ts');
+  const { AgentStartError, agentToken, roomExists } = await import('../agent/room-check.ts');
   const config = {
     room,
     profile,
@@ -75,11 +75,13 @@ export async function run(argv: string[]): Promise<number> {
     logger,
   };
   try {
-    checkAzureSettings(config);
     if (!(await roomExists(config))) {
       logger.info(`room ${room} no longer exists; nothing to interpret`);
       return 0;
     }
+    // The plugin (Speech SDK, agents framework) loads only for a room that is really there.
+    const { checkAzureSettings, interpretRoom } = await import('../agent/run.ts');
+    checkAzureSettings(config);
     const token = await agentToken(config);
     const { RtcRoomIO } = await import('../agent/rtc-room.ts');
     let connected;

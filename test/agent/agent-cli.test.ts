@@ -64,7 +64,7 @@ describe('interpreter agent', () => {
   });
 
   it('says what to set when Azure settings are missing, and names unknown profiles', async () => {
-    const noAzure = await agent(['--room', 'live-room', '--profile', 'board-meeting'], { AZURE_SPEECH_KEY: '', AZURE_SPEECH_REGION: '' });
+    const noAzure = await agent(['--room', 'live-room', '--profile', 'board-meeting'], { AZURE_SPEECH_KEY: '', AZURE_SPEECH_REGION: '', LIVEKIT_URL: twirp.url, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET });
     expect(noAzure.code).toBe(1);
     expect(noAzure.stderr).toMatch(/AZURE_SPEECH_KEY/);
     const unknown = await agent(['--room', 'live-room', '--profile', 'no-such-profile'], {});

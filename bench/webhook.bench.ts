@@ -1,0 +1,134 @@
+/**
+ * Webhook throughput and agent start-up. Our `interpreter serve` HTTP server (verify, dedupe,
+ * route, dry-run launcher) against a bare `http` server that only calls
+ * `WebhookReceiver.receive` (the floor), both fed the same pre-signed webhooks by a load generator
+ * in another process. Then the time from a signed `room_started` to a local agent process running.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { WebhookReceiver } from 'livekit-server-sdk';
+import { pino } from 'pino';
+import { loadProfilesOrThrow } from '../src/profiles/index.ts';
+import { DryRunLauncher } from '../src/orchestrator/dry-run-launcher.ts';
+import { LocalProcessLauncher } from '../src/orchestrator/local-launcher.ts';
+import { createWebhookHandler } from '../src/orchestrator/webhook.ts';
+import { createWebhookServer, listen } from '../src/orchestrator/http-server.ts';
+import { roomEventBody, signWebhookBody } from '../src/orchestrator/signing.ts';
+import { percentile, writeResult } from './report.ts';
+
+const KEY = 'APIbench';
+const SECRET = 'bench-secret-bench-secret-bench-secret';
+const DURATION_MS = Number(process.env.BENCH_WEBHOOK_MS ?? 5000);
+const CONCURRENCY = Number(process.env.BENCH_WEBHOOK_CONCURRENCY ?? 32);
+const root = fileURLToPath(new URL('../', import.meta.url));
+const run = promisify(execFile);
+const silent = pino({ level: 'silent' });
+
+async function load(url: string, requests: { body: string; authorization: string }[]) {
+  const inputFile = join(tmpdir(), `webhook-load-${process.pid}.json`);
+  writeFileSync(inputFile, JSON.stringify({ url, concurrency: CONCURRENCY, durationMs: DURATION_MS, requests }));
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./lib/webhook-load.ts', import.meta.url)), inputFile], {
+    cwd: root,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const result = JSON.parse(stdout) as { requests: number; errors: number; elapsedMs: number; latencies: number[] };
+  const sorted = result.latencies.sort((a, b) => a - b);
+  return { perSecond: (result.requests / result.elapsedMs) * 1000, errors: result.errors, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+}
+
+function bareServer(): Server {
+  const receiver = new WebhookReceiver(KEY, SECRET);
+  return createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      receiver.receive(Buffer.concat(chunks).toString('utf8'), req.headers.authorization).then(
+        () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'),
+        () => res.writeHead(401).end(),
+      );
+    });
+  });
+}
+
+async function closeServer(server: Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+}
+
+// The most frequent webhooks are participant and track events: verified, then acknowledged.
+const requests = await Promise.all(
+  Array.from({ length: 2000 }, async (_, i) => {
+    const body = roomEventBody({ event: 'participant_joined', room: `room-${i % 50}`, id: `EV_bench_${i}` });
+    return { body, authorization: await signWebhookBody(body, KEY, SECRET, '1h') };
+  }),
+);
+
+const profiles = await loadProfilesOrThrow(fileURLToPath(new URL('../configs', import.meta.url)));
+const handle = createWebhookHandler({ apiKey: KEY, apiSecret: SECRET, profiles, launcher: new DryRunLauncher(), logger: silent });
+const ours = createWebhookServer({ handle, logger: silent });
+const oursPort = await listen(ours, 0, '127.0.0.1');
+const bare = bareServer();
+const barePort = await listen(bare, 0, '127.0.0.1');
+
+// Warm both (JIT, connection setup), then measure in alternating order.
+await load(`http://127.0.0.1:${barePort}/webhook`, requests.slice(0, 200));
+const baseline = await load(`http://127.0.0.1:${barePort}/webhook`, requests);
+const measured = await load(`http://127.0.0.1:${oursPort}/webhook`, requests);
+await closeServer(ours);
+await closeServer(bare);
+
+// room_started -> agent process running, through the local launcher and the real CLI: "running"
+// = the agent's first log line (it has loaded its profile and asked LiveKit whether the room exists).
+const startups: number[] = [];
+const processFloor: number[] = [];
+for (let i = 0; i < 5; i++) {
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    const child = spawn(process.execPath, ['-e', 'console.log("up")'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    child.stdout.once('data', () => resolve());
+  });
+  processFloor.push(performance.now() - started);
+
+  let firstLine: () => void = () => undefined;
+  const up = new Promise<void>((resolve) => (firstLine = resolve));
+  const logger = pino({ level: 'info' }, { write: (line: string) => (line.includes('"pid"') && line.includes('"stream"') ? firstLine() : undefined) });
+  const launcher = new LocalProcessLauncher({
+    logger,
+    env: { LIVEKIT_URL: 'ws://127.0.0.1:1', AZURE_SPEECH_KEY: 'bench', AZURE_SPEECH_REGION: 'westeurope', LOG_LEVEL: 'info' },
+    stopGraceMs: 2000,
+  });
+  const localHandle = createWebhookHandler({ apiKey: KEY, apiSecret: SECRET, profiles, launcher, logger: silent });
+  const body = roomEventBody({ event: 'room_started', room: `board-bench-${i}` });
+  const t0 = performance.now();
+  await localHandle({ body, authorization: await signWebhookBody(body, KEY, SECRET) });
+  await up;
+  startups.push(performance.now() - t0);
+  await launcher.close();
+}
+startups.sort((a, b) => a - b);
+processFloor.sort((a, b) => a - b);
+
+const ratio = measured.perSecond / baseline.perSecond;
+writeResult({
+  name: 'webhook',
+  params: { durationMs: DURATION_MS, concurrency: CONCURRENCY, event: 'participant_joined', agentStartRuns: startups.length },
+  metrics: {
+    verifiedPerSecond: measured.perSecond,
+    p50Ms: measured.p50,
+    p99Ms: measured.p99,
+    errors: measured.errors,
+    agentUpMsMedian: percentile(startups, 50),
+    agentUpMsMax: startups[startups.length - 1] ?? Number.NaN,
+  },
+  baseline: { verifiedPerSecond: baseline.perSecond, p50Ms: baseline.p50, p99Ms: baseline.p99, errors: baseline.errors, nodeProcessUpMsMedian: percentile(processFloor, 50) },
+  targets: [
+    { metric: 'verifiedPerSecond', target: '> 2000/s', value: measured.perSecond, pass: measured.perSecond > 2000 },
+    { metric: 'ratioToBare', target: '>= 0.9x bare WebhookReceiver server', value: ratio, pass: ratio >= 0.9 },
+    { metric: 'agentUpMsMedian', target: '< 1000 ms', value: percentile(startups, 50), pass: percentile(startups, 50) < 1000 },
+  ],
+});

@@ -1,0 +1,47 @@
+/**
+ * What the agent does before loading anything heavy: ask LiveKit whether the room still exists
+ * (joining a finished room would create it again and set off a new `room_started`: a launch
+ * loop) and mint its own token for that room only.
+ */
+import { AccessToken, RoomServiceClient, ServerError } from 'livekit-server-sdk';
+import { AGENT_IDENTITY } from '../common/launch-contract.ts';
+
+export interface LiveKitSettings {
+  room: string;
+  livekit: { url: string; apiKey: string; apiSecret: string };
+}
+
+/** A reason the agent cannot start, worded for the operator. */
+export class AgentStartError extends Error {
+  override name = 'AgentStartError';
+}
+
+/** RoomService speaks HTTP on the signalling host. */
+export function roomServiceUrl(livekitUrl: string): string {
+  return livekitUrl.replace(/^ws(s?):\/\//, 'http$1://');
+}
+
+/** True when LiveKit lists the room; a clear `AgentStartError` when LiveKit is unreachable or refuses. */
+export async function roomExists(config: LiveKitSettings): Promise<boolean> {
+  const { url, apiKey, apiSecret } = config.livekit;
+  const client = new RoomServiceClient(roomServiceUrl(url), apiKey, apiSecret, { requestTimeout: 10 });
+  try {
+    const rooms = await client.listRooms([config.room]);
+    return rooms.some((r) => r.name === config.room);
+  } catch (error) {
+    if (error instanceof ServerError && (error.status === 401 || error.status === 403)) {
+      throw new AgentStartError(`LiveKit at ${url} rejected the API key '${apiKey}' (HTTP ${error.status}); check LIVEKIT_API_KEY and LIVEKIT_API_SECRET`);
+    }
+    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
+    throw new AgentStartError(`cannot reach LiveKit at ${url}: ${cause}; check LIVEKIT_URL and that the server is running`);
+  }
+}
+
+/** A token for this room only: identity `interpreter`, kind agent, publish + subscribe + data. */
+export async function agentToken(config: LiveKitSettings): Promise<string> {
+  const token = new AccessToken(config.livekit.apiKey, config.livekit.apiSecret, { identity: AGENT_IDENTITY, name: 'Interpreter', ttl: '12h' });
+  token.kind = 'agent';
+  token.addGrant({ room: config.room, roomJoin: true, canPublish: true, canSubscribe: true, canPublishData: true, canUpdateOwnMetadata: true, agent: true });
+  return token.toJwt();
+}
+
