@@ -46,12 +46,12 @@ export class InterpreterStack extends Stack {
       ...(settings.azureSecretArn ? { azureSecretArn: settings.azureSecretArn } : {}),
       ...(settings.livekitSecretArn ? { livekitSecretArn: settings.livekitSecretArn } : {}),
     });
-    const network = (this.network = new AgentNetwork(this, 'Network', {
+    this.network = new AgentNetwork(this, 'Network', {
       ...(settings.vpcId ? { vpcId: settings.vpcId } : {}),
       privateSubnets: settings.privateSubnets,
-    }));
+    });
     this.task = new InterpreterTask(this, 'Agent', {
-      network,
+      network: this.network,
       secrets: this.secrets,
       livekitUrl,
       projectRoot,
@@ -77,7 +77,7 @@ export class InterpreterStack extends Stack {
 
     acknowledgeAcceptedFindings({
       secrets: this.secrets,
-      network,
+      network: this.network,
       task: this.task,
       launcherRoles: [this.webhook.function.role, this.reconcile.function.role].filter((role) => role !== undefined),
     });
