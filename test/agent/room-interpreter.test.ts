@@ -1,0 +1,214 @@
+/**
+ * The room agent through its seam: an in-memory room, the real plugin and the real Speech SDK
+ * talking to the emulator over a real socket.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { startEmulator, type SpeechEmulator } from '../../src/emulator/index.ts';
+import { RoomInterpreter } from '../../src/agent/interpreter.ts';
+import { superviseRoom } from '../../src/agent/lifecycle.ts';
+import { sessionOpener } from '../../src/agent/run.ts';
+import { CaptionAttributes } from '../../src/agent/captions.ts';
+import { NOTICE_TOPIC, TRANSCRIPTION_TOPIC } from '../../src/agent/room-io.ts';
+import type { SessionSpec } from '../../src/agent/speaker-pipeline.ts';
+import type { Profile } from '../../src/profiles/types.ts';
+import { MemoryRoom } from './memory-room.ts';
+import { agentProfile, neuralTarget } from './profiles.ts';
+import { audibleMs, fixture, fullScale, peak, waitFor } from './room-helpers.ts';
+
+const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+const english = fixture('speech-en.wav');
+const german = fixture('speech-de.wav');
+let emulator: SpeechEmulator;
+let interpreters: RoomInterpreter[] = [];
+
+beforeEach(async () => {
+  emulator = await startEmulator({ port: 0, keys: ['good-key'] });
+});
+afterEach(async () => {
+  await Promise.all(interpreters.map((i) => i.stop(0)));
+  interpreters = [];
+  await emulator.close();
+});
+
+function start(room: MemoryRoom, profile: Profile, open?: (spec: SessionSpec) => ReturnType<ReturnType<typeof sessionOpener>>) {
+  const interpreter = new RoomInterpreter({
+    room,
+    profile,
+    logger,
+    openSession: open ?? sessionOpener(profile, { key: 'good-key', endpoint: emulator.url.toString() }),
+  });
+  interpreters.push(interpreter);
+  return interpreter;
+}
+
+const declared = (extra: Parameters<typeof agentProfile>[0] = {}) =>
+  agentProfile({
+    speakers: [
+      { identity: 'alice', language: 'en-US', personalVoice: false, translate: true },
+      { identity: 'bob', language: 'de-DE', personalVoice: false, translate: true },
+      { identity: 'interp-1', personalVoice: false, translate: false },
+    ],
+    ...extra,
+  });
+
+describe('RoomInterpreter', () => {
+  it('interprets two speakers in different languages for three listeners: one track and captions per language', async () => {
+    const room = new MemoryRoom();
+    for (const [who, language] of [['carol', 'fr'], ['dave', 'de'], ['erin', 'en']] as const) room.join(who, { language });
+    room.join('alice');
+    room.join('bob');
+    const interpreter = start(room, declared());
+    await interpreter.start();
+    expect([...room.published.keys()].sort()).toEqual(['interpretation-de', 'interpretation-en', 'interpretation-fr']);
+
+    const aliceTrack = room.publishMicrophone('alice');
+    room.publishMicrophone('bob');
+    await waitFor(() => emulator.openConnections() === 4, 'four sessions (alice: fr+de, bob: fr+en)');
+    const asked = emulator.connections.map((c) => ({ languages: c.targetLanguages.join(','), voice: c.voice })).sort((a, b) => a.languages.localeCompare(b.languages));
+    expect(asked).toEqual([
+      { languages: 'de', voice: 'de-DE-KatjaNeural' },
+      { languages: 'en', voice: 'en-US-JennyNeural' },
+      { languages: 'fr', voice: 'fr-FR-DeniseNeural' },
+      { languages: 'fr', voice: 'fr-FR-DeniseNeural' },
+    ]);
+    expect(emulator.connections.every((c) => c.sourceLanguages.length <= 1)).toBe(true);
+
+    await Promise.all([
+      room.speak('alice', english.samples, english.sampleRate).then(() => room.silence('alice', 1500, english.sampleRate)),
+      room.speak('bob', german.samples, german.sampleRate).then(() => room.silence('bob', 1500, german.sampleRate)),
+    ]);
+    const captions = () => room.texts.filter((t) => t.topic === TRANSCRIPTION_TOPIC && t.attributes[CaptionAttributes.final] === 'true');
+    await waitFor(() => new Set(captions().map((c) => `${c.attributes[CaptionAttributes.speaker]}:${c.attributes[CaptionAttributes.language]}`)).size === 4, 'final captions for every speaker and language');
+    await waitFor(() => audibleMs(room.published.get('interpretation-fr')!.frames) > 2500, 'French speech from both speakers');
+    expect(audibleMs(room.published.get('interpretation-de')!.frames)).toBeGreaterThan(1000);
+    expect(audibleMs(room.published.get('interpretation-en')!.frames)).toBeGreaterThan(1000);
+
+    const aliceFrench = captions().find((c) => c.attributes[CaptionAttributes.speaker] === 'alice' && c.attributes[CaptionAttributes.language] === 'fr')!;
+    expect(aliceFrench.text).toMatch(/^\[fr\]/);
+    expect(aliceFrench.attributes).toMatchObject({ [CaptionAttributes.trackId]: aliceTrack, [CaptionAttributes.final]: 'true' });
+    expect(aliceFrench.attributes[CaptionAttributes.segmentId]).toMatch(/-fr$/);
+    expect(room.texts.some((t) => t.topic === TRANSCRIPTION_TOPIC && t.attributes[CaptionAttributes.final] === 'false')).toBe(true);
+  });
+
+  it('never interprets a speaker with translate: false', async () => {
+    const room = new MemoryRoom();
+    room.join('interp-1');
+    const interpreter = start(room, declared());
+    await interpreter.start();
+    room.publishMicrophone('interp-1');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(interpreter.speakers()).toEqual([]);
+    expect(emulator.connections).toHaveLength(0);
+  });
+
+  it('opens on-demand languages as listeners choose them and closes them when they leave', async () => {
+    const room = new MemoryRoom();
+    room.join('alice');
+    const interpreter = start(room, declared({ onDemand: true, targets: [neuralTarget('fr'), neuralTarget('de'), neuralTarget('es')] }));
+    await interpreter.start();
+    expect(room.published.size).toBe(0);
+    room.publishMicrophone('alice');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(emulator.openConnections()).toBe(0);
+
+    room.join('carol', { language: 'fr' });
+    await waitFor(() => emulator.openConnections() === 1, 'the French session');
+    room.join('dave');
+    room.setAttribute('dave', 'language', 'de');
+    await waitFor(() => emulator.openConnections() === 2, 'French and German sessions');
+    expect(emulator.connections.map((c) => c.targetLanguages[0]).sort()).toEqual(['de', 'fr']);
+    room.leave('carol');
+    await waitFor(() => emulator.openConnections() === 1, 'only German left');
+    expect(emulator.connections.filter((c) => c.closedAt === undefined).map((c) => c.targetLanguages[0])).toEqual(['de']);
+  });
+
+  it('drops the session of the language a speaker is detected speaking', async () => {
+    await emulator.close();
+    emulator = await startEmulator({ port: 0, keys: ['good-key'], detectLanguage: 'de' });
+    const room = new MemoryRoom();
+    room.join('zoe');
+    const interpreter = start(room, agentProfile({ targets: [neuralTarget('fr'), neuralTarget('de')] }));
+    await interpreter.start();
+    room.publishMicrophone('zoe');
+    await waitFor(() => emulator.openConnections() === 2, 'fr and de sessions');
+    await room.speak('zoe', german.samples, german.sampleRate);
+    await room.silence('zoe', 1500, german.sampleRate);
+    await waitFor(() => emulator.openConnections() === 1, 'the German session closed');
+    expect(emulator.connections.filter((c) => c.closedAt === undefined).map((c) => c.targetLanguages[0])).toEqual(['fr']);
+  });
+
+  it('mixes overlapping full-scale speech of two speakers without clipping, both at once', async () => {
+    const room = new MemoryRoom();
+    room.join('alice');
+    room.join('bob');
+    const interpreter = start(room, declared({ targets: [neuralTarget('fr')] }));
+    await interpreter.start();
+    room.publishMicrophone('alice');
+    room.publishMicrophone('bob');
+    await waitFor(() => emulator.openConnections() === 2, 'two French sessions');
+    const loud = fullScale(english.samples.subarray(0, english.sampleRate * 3));
+    await Promise.all(['alice', 'bob'].map((who) => room.speak(who, loud, english.sampleRate).then(() => room.silence(who, 1500, english.sampleRate))));
+    const french = room.published.get('interpretation-fr')!;
+    await waitFor(() => (room.texts.filter((t) => t.attributes[CaptionAttributes.final] === 'true').length >= 2), 'both translations');
+    await waitFor(() => audibleMs(french.frames) > 2000, 'mixed French speech');
+    await new Promise((r) => setTimeout(r, 1500));
+    // Two ~3 s utterances at the same time: played together (about 3 s), not one after the other (6 s).
+    expect(audibleMs(french.frames)).toBeLessThan(4500);
+    expect(peak(french.frames)).toBeLessThan(32767);
+    const mixer = await interpreter.mixer('fr')!;
+    expect(mixer.peakSample).toBeLessThan(32767);
+  });
+
+  it("keeps everyone else interpreted when one speaker's session fails, and tells the room", async () => {
+    const room = new MemoryRoom();
+    room.join('alice');
+    room.join('bob');
+    const profile = declared({ targets: [neuralTarget('fr')] });
+    const good = sessionOpener(profile, { key: 'good-key', endpoint: emulator.url.toString() });
+    const bad = sessionOpener(profile, { key: 'revoked-key', endpoint: emulator.url.toString() });
+    let opened = 0;
+    const interpreter = start(room, profile, (spec) => (opened++ === 0 ? bad(spec) : good(spec)));
+    await interpreter.start();
+    room.publishMicrophone('alice');
+    await waitFor(() => room.texts.some((t) => t.topic === NOTICE_TOPIC), 'a notice about the failed session');
+    expect(room.texts.find((t) => t.topic === NOTICE_TOPIC)!.text).toMatch(/alice into fr stopped/);
+    room.publishMicrophone('bob');
+    await waitFor(() => emulator.openConnections() === 1, "bob's session");
+    await room.speak('bob', german.samples, german.sampleRate);
+    await room.silence('bob', 1500, german.sampleRate);
+    await waitFor(() => audibleMs(room.published.get('interpretation-fr')!.frames) > 1000, "bob's French speech");
+  });
+
+  it('skips the newest speaker past the speaker limit, with a notice', async () => {
+    const room = new MemoryRoom();
+    room.join('alice');
+    room.join('bob');
+    const interpreter = start(room, declared({ targets: [neuralTarget('fr')], limits: { maxSessionMinutes: 60, maxSpeakers: 1, emptyRoomTimeoutSeconds: 60 } }));
+    await interpreter.start();
+    room.publishMicrophone('alice');
+    room.publishMicrophone('bob');
+    await waitFor(() => room.texts.some((t) => t.topic === NOTICE_TOPIC), 'the notice');
+    expect(interpreter.speakers()).toEqual(['alice']);
+    expect(room.texts.find((t) => t.topic === NOTICE_TOPIC)!.text).toMatch(/bob is not being interpreted: the profile allows 1/);
+  });
+
+  it('on SIGTERM lets the utterance in progress finish into the track before leaving', async () => {
+    const room = new MemoryRoom();
+    room.join('alice');
+    const interpreter = start(room, declared({ targets: [neuralTarget('fr')] }));
+    await interpreter.start();
+    room.publishMicrophone('alice');
+    await waitFor(() => emulator.openConnections() === 1, 'the session');
+    const stop = new AbortController();
+    const supervised = superviseRoom({ room, interpreter, logger, stopSignal: stop.signal, drainMs: 8000 });
+    await room.speak('alice', english.samples, english.sampleRate);
+    await room.silence('alice', 700, english.sampleRate);
+    stop.abort();
+    expect(await supervised).toBe('stop-requested');
+    expect(audibleMs(room.published.get('interpretation-fr')!.frames)).toBeGreaterThan(1000);
+    expect(room.published.get('interpretation-fr')!.closed).toBe(true);
+    expect(room.disconnected).toBe(true);
+    expect(emulator.openConnections()).toBe(0);
+  });
+});
