@@ -1,0 +1,105 @@
+/** `interpreter emulator`: the local Azure Speech translation service, for the plugin, agents and the SDK. */
+import { parseArgs } from 'node:util';
+import { startEmulator } from '../emulator/index.ts';
+import type { EmulatorFaults } from '../emulator/types.ts';
+
+const HELP = `Usage: interpreter emulator [--port 0] [options]
+
+Runs a local stand-in for Azure Speech translation that the unmodified Speech SDK talks to.
+Point the plugin or an agent at it with AZURE_SPEECH_ENDPOINT=<printed URL> and any AZURE_SPEECH_KEY.
+
+  --port N              listen port (default 0 = any free port)
+  --host H              listen address (default 127.0.0.1)
+  --key K               accept only this key (repeatable; default: any non-empty key)
+  --rate 16000|24000    synthesized audio rate (default 16000, as the service sends)
+  --layout L            header-first (default) or wav-per-chunk
+  --no-interim          send no interim results, as the real service may
+  --language CODE       language reported as detected (default en)
+Faults: --reject-key 401|403, --throttle, --drop-after MS, --reply-delay MS, --never-turn-end,
+        --idle-close MS (like the service's ~30 s), --max-connection MS (like its 10 min),
+        --phrase-error, --synthesis-error TEXT`;
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '0' },
+      host: { type: 'string', default: '127.0.0.1' },
+      key: { type: 'string', multiple: true },
+      rate: { type: 'string', default: '16000' },
+      layout: { type: 'string', default: 'header-first' },
+      'no-interim': { type: 'boolean' },
+      language: { type: 'string', default: 'en' },
+      'reject-key': { type: 'string' },
+      throttle: { type: 'boolean' },
+      'drop-after': { type: 'string' },
+      'reply-delay': { type: 'string' },
+      'never-turn-end': { type: 'boolean' },
+      'idle-close': { type: 'string' },
+      'max-connection': { type: 'string' },
+      'phrase-error': { type: 'boolean' },
+      'synthesis-error': { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const number = (text: string | undefined, flag: string): number | undefined => {
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (!Number.isInteger(value) || value < 0) throw new UsageError(`${flag} takes a whole number, not '${text}'`);
+    return value;
+  };
+  try {
+    const rate = number(values.rate, '--rate');
+    if (rate !== 16000 && rate !== 24000 && rate !== 48000) throw new UsageError(`--rate must be 16000, 24000 or 48000, not ${values.rate}`);
+    if (values.layout !== 'header-first' && values.layout !== 'wav-per-chunk') throw new UsageError(`--layout must be header-first or wav-per-chunk, not ${values.layout}`);
+    const reject = values['reject-key'];
+    if (reject !== undefined && reject !== '401' && reject !== '403') throw new UsageError('--reject-key takes 401 or 403');
+    const faults: EmulatorFaults = {
+      ...(reject ? { rejectKey: Number(reject) as 401 | 403 } : {}),
+      ...(values.throttle ? { throttle: true } : {}),
+      ...(values['drop-after'] ? { dropAfterMs: number(values['drop-after'], '--drop-after') } : {}),
+      ...(values['reply-delay'] ? { replyDelayMs: number(values['reply-delay'], '--reply-delay') } : {}),
+      ...(values['never-turn-end'] ? { neverSendTurnEnd: true } : {}),
+      ...(values['idle-close'] ? { idleCloseMs: number(values['idle-close'], '--idle-close') } : {}),
+      ...(values['max-connection'] ? { maxConnectionMs: number(values['max-connection'], '--max-connection') } : {}),
+      ...(values['phrase-error'] ? { phraseError: true } : {}),
+      ...(values['synthesis-error'] ? { synthesisError: values['synthesis-error'] } : {}),
+    };
+    const emulator = await startEmulator({
+      port: number(values.port, '--port') ?? 0,
+      host: values.host,
+      ...(values.key ? { keys: values.key } : {}),
+      synthesisSampleRate: rate,
+      chunkLayout: values.layout,
+      interimResults: !values['no-interim'],
+      detectLanguage: values.language,
+      faults,
+      ...(values.quiet ? {} : { log: (line: string) => console.log(`${new Date().toISOString()} ${line}`) }),
+    });
+    console.log(`Speech emulator listening: ${emulator.url}`);
+    console.log(`  AZURE_SPEECH_ENDPOINT=${emulator.url} AZURE_SPEECH_KEY=any-key`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGINT', () => resolve());
+      process.once('SIGTERM', () => resolve());
+    });
+    await emulator.close();
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      console.error(`interpreter emulator: ${error.message}`);
+      return 2;
+    }
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      console.error(`interpreter emulator: port ${values.port} is in use; pick another with --port`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+class UsageError extends Error {}
