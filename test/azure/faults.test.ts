@@ -1,0 +1,197 @@
+/**
+ * Faults injected by the emulator and met by the real SDK and our recovery above it.
+ */
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { startEmulator } from '../../src/emulator/index.ts';
+import type { LiveInterpreterSession } from '../../src/azure/index.ts';
+import { TEST_KEY, concat, fixture, modelFor, pushSpeech, record, silence, until } from './harness.ts';
+
+const english = concat(fixture('speech-en.wav'), silence(1500));
+const german = concat(fixture('speech-de.wav'), silence(1500));
+const fastReconnect = { maxAttempts: 8, initialDelayMs: 20, maxDelayMs: 200 };
+
+async function withEmulator<T>(options: Parameters<typeof startEmulator>[0], run: (e: Awaited<ReturnType<typeof startEmulator>>) => Promise<T>): Promise<T> {
+  const emulator = await startEmulator({ port: 0, keys: [TEST_KEY], detectLanguage: 'en', ...options });
+  try {
+    return await run(emulator);
+  } finally {
+    await emulator.close();
+  }
+}
+
+/** The final transcripts a fault-free session produces for `samples`: the reference to compare with. */
+async function referenceTranscripts(samples: Int16Array): Promise<string[]> {
+  return withEmulator({}, async (emulator) => {
+    const session = modelFor(emulator.url).session();
+    const rec = record(session);
+    pushSpeech(session, samples);
+    await session.finishInput();
+    await session.close();
+    return rec.transcripts.filter((t) => t.isFinal).map((t) => normalize(t.transcript));
+  });
+}
+
+/** The emulator numbers utterances per connection; what must survive a fault is each utterance's audio (its duration). */
+const normalize = (transcript: string) => transcript.replace(/utterance \d+/, 'utterance #');
+
+function finals(session: LiveInterpreterSession) {
+  const rec = record(session);
+  return { rec, texts: () => rec.transcripts.filter((t) => t.isFinal).map((t) => normalize(t.transcript)) };
+}
+
+describe('faults', () => {
+  it('gives up with one fatal error after maxAttempts when nothing answers', async () => {
+    // A port that was just free: connections are refused, the SDK gives up, and so, after our retries, do we.
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise((resolve) => server.close(resolve));
+    const session = modelFor(new URL(`ws://127.0.0.1:${port}`), { reconnect: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 } }).session();
+    const { rec } = finals(session);
+    pushSpeech(session, english);
+    await until('the fatal error', () => rec.errors.some((e) => !e.recoverable));
+    expect(rec.errors.map((e) => e.recoverable)).toEqual([true, true, false]);
+    expect(rec.errors[2]?.error.message).toMatch(/gave up after 2 reconnect attempts/);
+    expect(session.stats.recognizerRestarts).toBe(2);
+    await session.close();
+  });
+
+  it('a rejected key (401) gives one clear fatal error and no reconnect loop', async () => {
+    await withEmulator({ faults: { rejectKey: 401 } }, async (emulator) => {
+      const session = modelFor(emulator.url, { reconnect: fastReconnect }).session();
+      const { rec } = finals(session);
+      pushSpeech(session, english);
+      await until('the fatal error', () => rec.errors.length > 0);
+      // Keep talking: a looping session would recreate its recognizer and report again.
+      pushSpeech(session, english);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(session.stats.recognizerRestarts).toBe(0);
+      expect(emulator.connections).toHaveLength(0);
+      expect(rec.errors).toHaveLength(1);
+      expect(rec.errors[0]).toMatchObject({ type: 'realtime_model_error', recoverable: false });
+      expect(rec.errors[0]?.error.message).toMatch(/AZURE_SPEECH_KEY.*AZURE_SPEECH_REGION/);
+      await session.close();
+      expect(emulator.openConnections()).toBe(0);
+    });
+  });
+
+  it('throttling (429) backs off, retries, and translates the audio pushed meanwhile', async () => {
+    const reference = await referenceTranscripts(english);
+    await withEmulator({ faults: { throttle: true } }, async (emulator) => {
+      const session = modelFor(emulator.url, { reconnect: fastReconnect }).session();
+      const { rec, texts } = finals(session);
+      pushSpeech(session, english);
+      await until('a throttled reconnect', () => rec.errors.length > 0);
+      expect(rec.errors[0]).toMatchObject({ recoverable: true });
+      expect(rec.errors[0]?.error.message).toMatch(/throttl|429/i);
+      emulator.setFaults({});
+      await until('the translation after recovery', () => texts().length >= reference.length);
+      expect(texts()).toEqual(reference);
+      expect(rec.names).toContain('session_reconnected');
+      expect(session.stats.recognizerRestarts).toBeGreaterThan(0);
+      expect(session.stats.droppedAudioMs).toBe(0);
+      await session.close();
+    });
+  });
+
+  it('when the SDK gives up on a dropped connection, a new recognizer gets the audio kept meanwhile', async () => {
+    const reference = await referenceTranscripts(german);
+    // Every connection is dropped 2 s after it opens; once throttling is on, the SDK's own retries fail.
+    await withEmulator({ faults: { dropAfterMs: 2000 } }, async (emulator) => {
+      const session = modelFor(emulator.url, { reconnect: fastReconnect }).session();
+      const { rec, texts } = finals(session);
+      pushSpeech(session, english);
+      await until('the first utterance', () => texts().length > 0);
+      const before = texts().length;
+      emulator.setFaults({ throttle: true });
+      await until('the drop', () => emulator.openConnections() === 0);
+      // The speaker goes on; the SDK finds the connection gone, its retries are refused, it gives up.
+      pushSpeech(session, german);
+      await until('our recovery to start', () => rec.errors.length > 0);
+      expect(rec.errors[0]).toMatchObject({ recoverable: true });
+      emulator.setFaults({});
+      await until('the utterance spoken during the outage', () => texts().length >= before + reference.length);
+      expect(texts().slice(before)).toEqual(reference);
+      expect(rec.names).toContain('session_reconnected');
+      expect(rec.errors.every((e) => e.recoverable)).toBe(true);
+      expect(session.stats.droppedAudioMs).toBe(0);
+      await session.close();
+    });
+  });
+
+  it('audio beyond maxBufferedAudioMs during an outage is dropped and counted', async () => {
+    await withEmulator({ faults: { throttle: true } }, async (emulator) => {
+      const session = modelFor(emulator.url, { reconnect: { maxAttempts: 50, initialDelayMs: 200, maxDelayMs: 200 }, maxBufferedAudioMs: 1000 }).session();
+      const { rec } = finals(session);
+      pushSpeech(session, english);
+      await until('a throttled reconnect', () => rec.errors.length > 0);
+      pushSpeech(session, english);
+      expect(session.stats.bufferedAudioMs).toBeLessThanOrEqual(1000);
+      expect(session.stats.droppedAudioMs).toBeGreaterThan(0);
+      await session.close();
+    });
+  });
+
+  it('survives the service closing idle connections without losing the next utterance', async () => {
+    const reference = await referenceTranscripts(german);
+    await withEmulator({ faults: { idleCloseMs: 300 } }, async (emulator) => {
+      const session = modelFor(emulator.url).session();
+      const { rec, texts } = finals(session);
+      pushSpeech(session, english);
+      await until('the first utterance', () => texts().length > 0);
+      const before = texts().length;
+      const connections = emulator.connections.length;
+      await until('the idle close', () => emulator.openConnections() === 0 || emulator.connections.length > connections);
+      pushSpeech(session, german);
+      await session.finishInput();
+      expect(texts().slice(before)).toEqual(reference);
+      expect(rec.errors.filter((e) => !e.recoverable)).toEqual([]);
+      await session.close();
+    });
+  });
+
+  it('survives the maximum connection duration across a long recording', async () => {
+    const meeting = concat(fixture('meeting.wav'), silence(1500));
+    const reference = await referenceTranscripts(meeting);
+    await withEmulator({ faults: { maxConnectionMs: 1500 } }, async (emulator) => {
+      const session = modelFor(emulator.url).session();
+      const { rec, texts } = finals(session);
+      pushSpeech(session, meeting);
+      await session.finishInput();
+      expect(emulator.connections.length).toBeGreaterThan(1);
+      expect(texts()).toEqual(reference);
+      expect(rec.errors.filter((e) => !e.recoverable)).toEqual([]);
+      await session.close();
+    });
+  });
+
+  it('close() returns even when the service never ends the turn', async () => {
+    await withEmulator({ faults: { neverSendTurnEnd: true } }, async (emulator) => {
+      const session = modelFor(emulator.url).session();
+      const { texts } = finals(session);
+      pushSpeech(session, english);
+      await until('the utterance', () => texts().length > 0);
+      await session.close();
+      await until('the socket to close', () => emulator.openConnections() === 0);
+    });
+  });
+
+  it('a failed synthesis is reported, closes that generation, and recognition goes on', async () => {
+    await withEmulator({ faults: { synthesisError: 'personal voice is not enabled for this resource' } }, async (emulator) => {
+      const session = modelFor(emulator.url).session();
+      const { rec, texts } = finals(session);
+      pushSpeech(session, concat(english, german));
+      await session.finishInput();
+      await session.close();
+      expect(texts().length).toBe(2);
+      expect(rec.errors.length).toBeGreaterThan(0);
+      expect(rec.errors.every((e) => e.recoverable)).toBe(true);
+      expect(rec.errors[0]?.error.message).toMatch(/personal voice is not enabled/);
+      const generations = await Promise.all(rec.generations);
+      expect(generations).toHaveLength(2);
+      expect(generations.every((g) => g.frames.length === 0 && g.text.length > 0)).toBe(true);
+    });
+  });
+});
