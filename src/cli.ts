@@ -48,6 +48,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
+    // A finished command is finished: native and SDK handles (rtc-node's FFI, the agents framework's
+    // log transport) may keep the event loop alive, so exit once pending output has flushed.
+    setTimeout(() => process.exit(code), 200).unref();
   },
   (error: unknown) => {
     // Commands report their own errors; this is the last line of defence against a stack trace.

@@ -81,6 +81,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     // The plugin (Speech SDK, agents framework) loads only for a room that is really there.
     const { checkAzureSettings, interpretRoom } = await import('../agent/run.ts');
+    const { initializeLogger } = await import('@livekit/agents');
+    // The framework's realtime sessions log through its logger, which must exist first.
+    initializeLogger({ pretty: false, level: env.LOG_LEVEL ?? 'info' });
     checkAzureSettings(config);
     const token = await agentToken(config);
     const { RtcRoomIO } = await import('../agent/rtc-room.ts');
