@@ -12,7 +12,10 @@ import type { AudioSink } from './room-io.ts';
 export interface MixerOptions {
   sampleRate: number;
   frameMs?: number;
-  /** Called with the delay between a source frame's arrival and the output frame carrying it. */
+  /**
+   * Called per utterance with the delay between its first frame's arrival and the output frame
+   * carrying it. Later frames wait behind earlier ones of the same utterance: that is playback, not delay.
+   */
   onLatency?: (ms: number) => void;
 }
 
@@ -21,8 +24,9 @@ interface Source {
   /** Read position in chunks[0]. */
   offset: number;
   ended: boolean;
-  /** Arrival times of the chunks not yet started, for latency measurement. */
-  arrivals: (number | undefined)[];
+  /** Arrival time of the first chunk, until it has been played. */
+  firstArrival: number | undefined;
+  started: boolean;
 }
 
 const LIMIT_KNEE = 0.8 * 32767;
@@ -48,6 +52,8 @@ export class AudioMixer {
   private nextFrameAt = 0;
   private writing: Promise<void> = Promise.resolve();
   private peak = 0;
+  /** True while the last frames were silence from no source: the clock's phase does not matter then. */
+  private idle = true;
 
   constructor(
     private readonly sink: AudioSink,
@@ -68,13 +74,20 @@ export class AudioMixer {
 
   /** Adds one utterance's audio; resolves when it has been read to its end (not yet played). */
   async add(frames: AsyncIterable<AudioFrame>): Promise<void> {
-    const source: Source = { chunks: [], offset: 0, ended: false, arrivals: [] };
+    const source: Source = { chunks: [], offset: 0, ended: false, firstArrival: undefined, started: false };
     this.sources.add(source);
     try {
       for await (const frame of frames) {
         source.chunks.push(mono(frame, this.sampleRate));
-        const received = frame.userdata?.[FRAME_RECEIVED_AT_KEY];
-        source.arrivals.push(typeof received === 'number' ? received : undefined);
+        if (source.chunks.length === 1 && !source.started) {
+          const received = frame.userdata?.[FRAME_RECEIVED_AT_KEY];
+          source.firstArrival = typeof received === 'number' ? received : undefined;
+          // Out of silence, start speaking now rather than at the next tick of an arbitrary phase.
+          if (this.timer && this.idle) {
+            this.nextFrameAt = performance.now();
+            this.tick();
+          }
+        }
       }
     } finally {
       source.ended = true;
@@ -107,13 +120,15 @@ export class AudioMixer {
   mixFrame(now = performance.now()): AudioFrame {
     const sum = this.sum;
     sum.fill(0);
+    let contributed = false;
     for (const source of this.sources) {
       let written = 0;
+      if (source.chunks.length > 0) contributed = true;
       while (written < this.frameSamples && source.chunks.length > 0) {
         const chunk = source.chunks[0]!;
-        if (source.offset === 0) {
-          const arrival = source.arrivals.shift();
-          if (arrival !== undefined) this.options.onLatency?.(now - arrival);
+        if (!source.started) {
+          source.started = true;
+          if (source.firstArrival !== undefined) this.options.onLatency?.(now - source.firstArrival);
         }
         const take = Math.min(this.frameSamples - written, chunk.length - source.offset);
         for (let i = 0; i < take; i++) sum[written + i]! += chunk[source.offset + i]!;
@@ -126,6 +141,7 @@ export class AudioMixer {
       }
       if (source.ended && source.chunks.length === 0) this.sources.delete(source);
     }
+    this.idle = !contributed;
     const out = new Int16Array(this.frameSamples);
     for (let i = 0; i < out.length; i++) {
       const value = Math.round(softLimit(sum[i]!));
