@@ -11,19 +11,19 @@ export class InputAudioConverter {
   #resamplerInputRate = 0;
 
   /**
-   * Returns 16 kHz mono samples in a buffer of their own (the SDK keeps what it is given, so it
-   * must never see a view into a frame or a pooled buffer). May be empty while the resampler fills.
+   * Returns the frame as 16 kHz mono samples: possibly a view into the frame itself, so copy
+   * before keeping it (BlockWriter does). May be empty while the resampler fills.
    */
   convert(frame: AudioFrame): Int16Array {
     const mono = downmix(frame);
-    if (frame.sampleRate === SERVICE_SAMPLE_RATE) return mono === frame.data ? frame.data.slice() : mono;
+    if (frame.sampleRate === SERVICE_SAMPLE_RATE) return mono.subarray(0, frame.samplesPerChannel);
     if (this.#resampler === undefined || this.#resamplerInputRate !== frame.sampleRate) {
       this.#resampler?.close();
       this.#resampler = new AudioResampler(frame.sampleRate, SERVICE_SAMPLE_RATE, 1);
       this.#resamplerInputRate = frame.sampleRate;
     }
     const resampled = this.#resampler.push(monoFrame(frame, mono));
-    return concatSamples(resampled.map((f) => f.data));
+    return resampled.length === 1 ? (resampled[0] as AudioFrame).data : concatSamples(resampled.map((f) => f.data));
   }
 
   close(): void {
@@ -66,4 +66,42 @@ export function concatSamples(parts: Int16Array[]): Int16Array {
     offset += part.length;
   }
   return out;
+}
+
+/** Samples per block written to the SDK: its push stream forwards 100 ms blocks and holds a partial one anyway. */
+export const BLOCK_SAMPLES = SERVICE_SAMPLE_RATE / 10;
+
+/**
+ * Gathers converted audio into 100 ms blocks, each in a buffer of its own (the SDK keeps the
+ * ArrayBuffer it is given, so it must never see a view into a frame or a pooled buffer).
+ * Ten small writes cost the SDK ten times what one does; the block adds no delay, because the
+ * push stream would hold the partial block until it filled.
+ */
+export class BlockWriter {
+  #block = new Int16Array(BLOCK_SAMPLES);
+  #fill = 0;
+
+  /** Calls `emit` with every block `samples` completes. */
+  write(samples: Int16Array, emit: (block: Int16Array) => void): void {
+    let offset = 0;
+    while (offset < samples.length) {
+      const take = Math.min(BLOCK_SAMPLES - this.#fill, samples.length - offset);
+      this.#block.set(samples.subarray(offset, offset + take), this.#fill);
+      this.#fill += take;
+      offset += take;
+      if (this.#fill === BLOCK_SAMPLES) {
+        emit(this.#block);
+        this.#block = new Int16Array(BLOCK_SAMPLES);
+        this.#fill = 0;
+      }
+    }
+  }
+
+  /** The partial block, if any, as an exact copy. */
+  flush(): Int16Array | undefined {
+    if (this.#fill === 0) return undefined;
+    const rest = this.#block.slice(0, this.#fill);
+    this.#fill = 0;
+    return rest;
+  }
 }

@@ -3,11 +3,10 @@
  * carries the translation text and the synthesized speech, every channel closed at the end
  * (the framework gives up on a silent audio stream after 10 s and logs "audio forwarding stalled").
  */
-import { type llm, shortuuid, stream } from '@livekit/agents';
+import { type llm, shortuuid } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
+import { PushStream } from './push-stream.ts';
 import { SynthesisDecoder } from './synthesis-decoder.ts';
-
-type StreamChannel<T> = ReturnType<typeof stream.createStreamChannel<T>>;
 
 export class UtteranceGeneration {
   readonly responseId = shortuuid('AZ_');
@@ -19,35 +18,29 @@ export class UtteranceGeneration {
   synthesizedSamples = 0;
   #closed = false;
   readonly #decoder: SynthesisDecoder;
-  readonly #text: StreamChannel<string>;
-  readonly #audio: StreamChannel<AudioFrame>;
-  readonly #message: StreamChannel<llm.MessageGeneration>;
-  readonly #functions: StreamChannel<llm.FunctionCall>;
+  readonly #text = new PushStream<string>();
+  readonly #audio = new PushStream<AudioFrame>();
   readonly event: llm.GenerationCreatedEvent;
 
   constructor(readonly itemId: string, readonly outputRate: number) {
     this.#decoder = new SynthesisDecoder(outputRate);
-    this.#text = stream.createStreamChannel<string>();
-    this.#audio = stream.createStreamChannel<AudioFrame>();
-    this.#message = stream.createStreamChannel<llm.MessageGeneration>();
-    this.#functions = stream.createStreamChannel<llm.FunctionCall>();
+    // One message per utterance is all there is, and a translator never calls tools.
+    const messages = new PushStream<llm.MessageGeneration>();
+    messages.push({
+      messageId: this.responseId,
+      textStream: this.#text.stream,
+      audioStream: this.#audio.stream,
+      modalities: Promise.resolve(['audio', 'text']),
+    });
+    messages.close();
+    const functions = new PushStream<llm.FunctionCall>();
+    functions.close();
     this.event = {
-      messageStream: this.#message.stream(),
-      functionStream: this.#functions.stream(),
+      messageStream: messages.stream,
+      functionStream: functions.stream,
       userInitiated: false,
       responseId: this.responseId,
     };
-    ignore(
-      this.#message.write({
-        messageId: this.responseId,
-        textStream: this.#text.stream(),
-        audioStream: this.#audio.stream(),
-        modalities: Promise.resolve(['audio', 'text']),
-      }),
-    );
-    // A translator never calls tools, and one message per utterance is all there is.
-    ignore(this.#message.close());
-    ignore(this.#functions.close());
   }
 
   get closed(): boolean {
@@ -55,7 +48,7 @@ export class UtteranceGeneration {
   }
 
   writeText(text: string): void {
-    if (!this.#closed && text) ignore(this.#text.write(text));
+    if (!this.#closed && text) this.#text.push(text);
   }
 
   /** Decodes one synthesized chunk; throws WavError for audio that is not 16-bit PCM. */
@@ -72,8 +65,8 @@ export class UtteranceGeneration {
     } finally {
       this.#closed = true;
       this.#decoder.close();
-      ignore(this.#text.close());
-      ignore(this.#audio.close());
+      this.#text.close();
+      this.#audio.close();
     }
   }
 
@@ -81,12 +74,7 @@ export class UtteranceGeneration {
     for (const frame of frames) {
       this.firstAudioAt ??= performance.now();
       this.synthesizedSamples += frame.samplesPerChannel;
-      ignore(this.#audio.write(frame));
+      this.#audio.push(frame);
     }
   }
-}
-
-/** Channel writes settle when a reader takes the chunk, or reject if the reader went away. */
-function ignore(promise: Promise<void>): void {
-  promise.catch(() => {});
 }

@@ -6,7 +6,7 @@
 import { llm } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
 import { CancellationErrorCode, ResultReason, type TranslationRecognitionResult } from 'microsoft-cognitiveservices-speech-sdk';
-import { InputAudioConverter, SERVICE_SAMPLE_RATE } from './audio-input.ts';
+import { BlockWriter, InputAudioConverter, SERVICE_SAMPLE_RATE } from './audio-input.ts';
 import type { LiveInterpreterMetrics, LiveInterpreterStats, TranslationEvent } from './events.ts';
 import { TICKS_PER_SAMPLE, samplesToMs, translationEvent, translationsOf, utteranceMetrics } from './results.ts';
 import { FinishWaiter } from './finish-waiter.ts';
@@ -50,6 +50,8 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
   readonly #model: InterpreterModelLike;
   readonly #label: string;
   readonly #converter = new InputAudioConverter();
+  readonly #blocks = new BlockWriter();
+  readonly #writeBlock = (block: Int16Array): void => this.#deliver(block);
   readonly #replay: ReplayBuffer;
   readonly #pending: PendingGenerations;
   #chatCtx = llm.ChatContext.empty();
@@ -132,12 +134,15 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
       this.#emitError(new Error(`cannot use input frame (${frame.sampleRate} Hz, ${frame.channels} ch): ${String(error)}`), true);
       return;
     }
-    if (samples.length === 0) return;
+    if (samples.length > 0) this.#blocks.write(samples, this.#writeBlock);
+  }
+
+  #deliver(block: Int16Array): void {
     const start = this.#sessionSamples;
-    this.#sessionSamples += samples.length;
+    this.#sessionSamples += block.length;
     const recognizer = this.#state === 'running' ? this.#recognizer : undefined;
-    this.#replay.append(samples, start, performance.now(), recognizer !== undefined);
-    recognizer?.write(samples);
+    this.#replay.append(block, start, performance.now(), recognizer !== undefined);
+    recognizer?.write(block);
   }
 
   async generateReply(): Promise<llm.GenerationCreatedEvent> {
@@ -162,6 +167,8 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
   finishInput(): Promise<void> {
     if (this.#finish) return this.#finish.promise;
     if (this.#state !== 'running' && this.#state !== 'reconnecting') return Promise.resolve();
+    const rest = this.#blocks.flush();
+    if (rest) this.#deliver(rest);
     this.#inputEnded = true;
     this.#finish = new FinishWaiter(FINISH_IDLE_MS);
     if (this.#state === 'running') this.#recognizer?.endInput();
@@ -175,6 +182,8 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
 
   async #shutdown(): Promise<void> {
     const draining = this.#state === 'running';
+    const rest = this.#inputEnded ? undefined : this.#blocks.flush();
+    if (rest && draining) this.#deliver(rest);
     this.#state = 'closing';
     clearTimeout(this.#reconnectTimer);
     const recognizer = this.#recognizer;

@@ -109,20 +109,12 @@ export class SynthesisDecoder {
     if (usable < bytes.length) this.#carry = bytes.slice(usable);
     const samples = usable / blockBytes;
     if (samples === 0) return [];
-    const mono = new Int16Array(samples);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, usable);
-    if (format.channels === 1) {
-      for (let i = 0; i < samples; i++) mono[i] = view.getInt16(i * 2, true);
-    } else {
-      for (let i = 0; i < samples; i++) {
-        let sum = 0;
-        for (let c = 0; c < format.channels; c++) sum += view.getInt16((i * format.channels + c) * 2, true);
-        mono[i] = Math.round(sum / format.channels);
-      }
-    }
+    const mono = format.channels === 1 ? pcmView(bytes, usable) : downmixPcm(bytes, samples, format.channels);
     const frames: AudioFrame[] = [];
     if (this.#resampler) {
-      for (const f of this.#resampler.push(new AudioFrame(mono, format.sampleRate, 1, samples))) this.#reframe(f.data, frames);
+      // The resampler's FFI reads from the start of the buffer: hand it samples that own theirs.
+      const owned = mono.byteOffset === 0 && mono.byteLength === mono.buffer.byteLength ? mono : mono.slice();
+      for (const f of this.#resampler.push(new AudioFrame(owned, format.sampleRate, 1, samples))) this.#reframe(f.data, frames);
     } else {
       this.#reframe(mono, frames);
     }
@@ -143,4 +135,26 @@ export class SynthesisDecoder {
       }
     }
   }
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Little-endian 16-bit PCM as samples: a view when alignment and byte order allow, else a copy. */
+function pcmView(bytes: Uint8Array, length: number): Int16Array {
+  if (LITTLE_ENDIAN && bytes.byteOffset % 2 === 0) return new Int16Array(bytes.buffer, bytes.byteOffset, length / 2);
+  const out = new Int16Array(length / 2);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, length);
+  for (let i = 0; i < out.length; i++) out[i] = view.getInt16(i * 2, true);
+  return out;
+}
+
+function downmixPcm(bytes: Uint8Array, samples: number, channels: number): Int16Array {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, samples * channels * 2);
+  const mono = new Int16Array(samples);
+  for (let i = 0; i < samples; i++) {
+    let sum = 0;
+    for (let c = 0; c < channels; c++) sum += view.getInt16((i * channels + c) * 2, true);
+    mono[i] = Math.round(sum / channels);
+  }
+  return mono;
 }
