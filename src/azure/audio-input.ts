@@ -2,13 +2,13 @@
  * Turns whatever AudioFrames the framework hands us (any rate, any channel count) into the one
  * format the Speech service takes: 16 kHz, 16-bit, mono PCM.
  */
-import { AudioFrame, AudioResampler } from '@livekit/rtc-node';
+import type { AudioFrame } from '@livekit/rtc-node';
+import { RationalResampler } from './resampler.ts';
 
 export const SERVICE_SAMPLE_RATE = 16000;
 
 export class InputAudioConverter {
-  #resampler: AudioResampler | undefined;
-  #resamplerInputRate = 0;
+  #resampler: RationalResampler | undefined;
 
   /**
    * Returns the frame as 16 kHz mono samples: possibly a view into the frame itself, so copy
@@ -17,17 +17,13 @@ export class InputAudioConverter {
   convert(frame: AudioFrame): Int16Array {
     const mono = downmix(frame);
     if (frame.sampleRate === SERVICE_SAMPLE_RATE) return mono.subarray(0, frame.samplesPerChannel);
-    if (this.#resampler === undefined || this.#resamplerInputRate !== frame.sampleRate) {
-      this.#resampler?.close();
-      this.#resampler = new AudioResampler(frame.sampleRate, SERVICE_SAMPLE_RATE, 1);
-      this.#resamplerInputRate = frame.sampleRate;
+    if (this.#resampler?.inputRate !== frame.sampleRate) {
+      this.#resampler = new RationalResampler(frame.sampleRate, SERVICE_SAMPLE_RATE);
     }
-    const resampled = this.#resampler.push(monoFrame(frame, mono));
-    return resampled.length === 1 ? (resampled[0] as AudioFrame).data : concatSamples(resampled.map((f) => f.data));
+    return this.#resampler.push(mono.subarray(0, frame.samplesPerChannel));
   }
 
   close(): void {
-    this.#resampler?.close();
     this.#resampler = undefined;
   }
 }
@@ -43,13 +39,6 @@ function downmix(frame: AudioFrame): Int16Array {
     mono[i] = Math.round(sum / channels);
   }
   return mono;
-}
-
-/** The resampler's FFI reads from the start of `data.buffer`, so the data must own its buffer. */
-function monoFrame(frame: AudioFrame, mono: Int16Array): AudioFrame {
-  if (mono.byteOffset !== 0 || mono.byteLength !== mono.buffer.byteLength) mono = mono.slice();
-  else if (frame.channels === 1) return frame;
-  return new AudioFrame(mono, frame.sampleRate, 1, mono.length);
 }
 
 export function concatSamples(parts: Int16Array[]): Int16Array {

@@ -4,7 +4,8 @@
  * its rate is not promised, so each header's `fmt ` is read and the PCM after it is downmixed,
  * resampled to the session's rate and cut into 20 ms AudioFrames.
  */
-import { AudioFrame, AudioResampler } from '@livekit/rtc-node';
+import { AudioFrame } from '@livekit/rtc-node';
+import { RationalResampler } from './resampler.ts';
 import { type WavFormat, WavError, assertPcm16, parseWavHeader, startsWithRiff } from '../common/wav.ts';
 
 /** What the service documents for translation synthesis; used only if a chunk arrives before any header. */
@@ -17,7 +18,7 @@ export class SynthesisDecoder {
   readonly #outputRate: number;
   readonly #frameSamples: number;
   #format: WavFormat | undefined;
-  #resampler: AudioResampler | undefined;
+  #resampler: RationalResampler | undefined;
   /** Bytes of a RIFF header that arrived split across chunks. */
   #pendingHeader: Uint8Array | undefined;
   /** Bytes of a sample block split across chunks, carried into the next one. */
@@ -65,8 +66,7 @@ export class SynthesisDecoder {
   end(): AudioFrame[] {
     const frames: AudioFrame[] = [];
     if (this.#resampler) {
-      for (const f of this.#resampler.flush()) this.#reframe(f.data, frames);
-      this.#resampler.close();
+      this.#reframe(this.#resampler.flush(), frames);
       this.#resampler = undefined;
     }
     if (this.#frameFill > 0) {
@@ -81,7 +81,6 @@ export class SynthesisDecoder {
   }
 
   close(): void {
-    this.#resampler?.close();
     this.#resampler = undefined;
   }
 
@@ -90,8 +89,7 @@ export class SynthesisDecoder {
     if (previous && previous.sampleRate === format.sampleRate && previous.channels === format.channels) return;
     this.#format = format;
     this.#carry = undefined;
-    this.#resampler?.close();
-    this.#resampler = format.sampleRate === this.#outputRate ? undefined : new AudioResampler(format.sampleRate, this.#outputRate, 1);
+    this.#resampler = format.sampleRate === this.#outputRate ? undefined : new RationalResampler(format.sampleRate, this.#outputRate);
   }
 
   #decodePcm(bytes: Uint8Array): AudioFrame[] {
@@ -111,13 +109,7 @@ export class SynthesisDecoder {
     if (samples === 0) return [];
     const mono = format.channels === 1 ? pcmView(bytes, usable) : downmixPcm(bytes, samples, format.channels);
     const frames: AudioFrame[] = [];
-    if (this.#resampler) {
-      // The resampler's FFI reads from the start of the buffer: hand it samples that own theirs.
-      const owned = mono.byteOffset === 0 && mono.byteLength === mono.buffer.byteLength ? mono : mono.slice();
-      for (const f of this.#resampler.push(new AudioFrame(owned, format.sampleRate, 1, samples))) this.#reframe(f.data, frames);
-    } else {
-      this.#reframe(mono, frames);
-    }
+    this.#reframe(this.#resampler ? this.#resampler.push(mono) : mono, frames);
     return frames;
   }
 
