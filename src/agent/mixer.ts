@@ -49,6 +49,7 @@ export class AudioMixer {
   private readonly sources = new Set<Source>();
   private readonly sum: Float64Array;
   private timer: NodeJS.Timeout | undefined;
+  private running = false;
   private nextFrameAt = 0;
   private writing: Promise<void> = Promise.resolve();
   private peak = 0;
@@ -67,9 +68,22 @@ export class AudioMixer {
 
   /** Starts the frame clock. */
   start(): void {
-    if (this.timer) return;
+    if (this.running) return;
+    this.running = true;
     this.nextFrameAt = performance.now();
-    this.timer = setInterval(() => this.tick(), this.frameMs / 2);
+    this.schedule();
+  }
+
+  /**
+   * Wakes at each frame's due time rather than polling: a poll every half frame made a frame up
+   * to half a frame late on top of the wait for the frame boundary itself.
+   */
+  private schedule(): void {
+    if (!this.running) return;
+    this.timer = setTimeout(() => {
+      this.tick();
+      this.schedule();
+    }, Math.max(0, this.nextFrameAt - performance.now()));
   }
 
   /** Adds one utterance's audio; resolves when it has been read to its end (not yet played). */
@@ -83,7 +97,7 @@ export class AudioMixer {
           const received = frame.userdata?.[FRAME_RECEIVED_AT_KEY];
           source.firstArrival = typeof received === 'number' ? received : undefined;
           // Out of silence, start speaking now rather than at the next tick of an arbitrary phase.
-          if (this.timer && this.idle) {
+          if (this.running && this.idle) {
             this.nextFrameAt = performance.now();
             this.tick();
           }
@@ -160,7 +174,8 @@ export class AudioMixer {
   }
 
   async close(): Promise<void> {
-    clearInterval(this.timer);
+    this.running = false;
+    clearTimeout(this.timer);
     this.timer = undefined;
     this.sources.clear();
     await this.writing;

@@ -37,6 +37,12 @@ export class PendingGenerations {
   }
 
   add(pending: PendingGeneration): void {
+    if (pending.generation) {
+      pending.generation.onAudioError = (error) => {
+        this.#hooks.onAudioError?.(error);
+        if (this.#queue[0] === pending) this.completeHead();
+      };
+    }
     this.#queue.push(pending);
     if (this.#queue.length === 1) this.#armStallTimer();
   }
@@ -72,8 +78,9 @@ export class PendingGenerations {
   }
 
   #finish(pending: PendingGeneration): void {
-    pending.generation?.close();
-    this.#hooks.onFinished(pending);
+    // Metrics wait for the audio still being decoded, so they count all of it.
+    if (pending.generation) pending.generation.close(() => this.#hooks.onFinished(pending));
+    else this.#hooks.onFinished(pending);
   }
 
   #armStallTimer(): void {
