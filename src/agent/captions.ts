@@ -25,8 +25,11 @@ export const CaptionAttributes = {
   speaker: 'lk.participant_identity',
 } as const;
 
+/** Segments remembered at most: one whose final never came (a closed session) must not stay forever. */
+const MAX_OPEN_SEGMENTS = 512;
+
 export class CaptionWriter {
-  /** Last text sent per segment, so an unchanged interim is not sent again. */
+  /** Last text sent per segment, so an unchanged interim is not sent again (oldest first). */
   private readonly lastSent = new Map<string, string>();
 
   constructor(
@@ -38,7 +41,11 @@ export class CaptionWriter {
     const segmentId = `${caption.itemId}-${caption.language}`;
     if (!caption.isFinal && this.lastSent.get(segmentId) === caption.text) return;
     if (caption.isFinal) this.lastSent.delete(segmentId);
-    else this.lastSent.set(segmentId, caption.text);
+    else {
+      this.lastSent.delete(segmentId);
+      this.lastSent.set(segmentId, caption.text);
+      if (this.lastSent.size > MAX_OPEN_SEGMENTS) this.lastSent.delete(this.lastSent.keys().next().value as string);
+    }
     const attributes = {
       [CaptionAttributes.trackId]: caption.trackSid,
       [CaptionAttributes.segmentId]: segmentId,

@@ -33,7 +33,12 @@ export function trackName(language: string): string {
 export class RoomInterpreter {
   private readonly pipelines = new Map<string, SpeakerPipeline>();
   private readonly mixers = new Map<string, Promise<AudioMixer>>();
+  /** Every speaker's microphone, interpreted or not: a skipped speaker is admitted when room frees up. */
+  private readonly microphones = new Map<string, MicrophoneTrack>();
+  /** Speakers waiting for a slot (speaker limit or Azure quota), in the order they came. */
   private readonly skipped = new Set<string>();
+  /** Speaker-language sessions left out for the Azure quota, so the room is told once. */
+  private readonly quotaNotified = new Set<string>();
   private readonly captions: CaptionWriter;
   private readonly listeners: Partial<{ [E in keyof RoomEvents]: RoomEvents[E] }> = {};
   private readonly maxAzureSessions: number;
@@ -76,10 +81,10 @@ export class RoomInterpreter {
       this.listeners[event] = listener as never;
       room.on(event, listener);
     };
-    on('microphoneSubscribed', (track) => this.addSpeaker(track));
-    on('microphoneUnsubscribed', (identity) => void this.removeSpeaker(identity));
+    on('microphoneSubscribed', (track) => this.addMicrophone(track));
+    on('microphoneUnsubscribed', (identity) => this.dropMicrophone(identity));
     on('participantLeft', (identity) => {
-      void this.removeSpeaker(identity);
+      this.dropMicrophone(identity);
       this.replanAll();
     });
     on('participantJoined', () => this.replanAll());
@@ -95,11 +100,15 @@ export class RoomInterpreter {
     if (this.stopped) return;
     this.stopped = true;
     for (const [event, listener] of Object.entries(this.listeners)) this.options.room.off(event as keyof RoomEvents, listener as never);
+    // One deadline for the whole drain: sessions finishing and tracks playing out share it.
+    const deadline = performance.now() + drainMs;
     const pipelines = [...this.pipelines.values()];
     this.pipelines.clear();
+    this.microphones.clear();
     await withTimeout(Promise.all(pipelines.map((p) => p.close())), drainMs);
     const mixers = await Promise.all([...this.mixers.values()]);
-    await Promise.all(mixers.map((m) => m.drain(drainMs)));
+    const left = Math.max(0, deadline - performance.now());
+    await Promise.all(mixers.map((m) => m.drain(left)));
   }
 
   private listenerLanguages(): string[] {
@@ -123,17 +132,41 @@ export class RoomInterpreter {
     });
   }
 
-  private addSpeaker(track: MicrophoneTrack): void {
-    const { logger, profile } = this.options;
-    if (this.stopped || this.pipelines.has(track.participant)) return;
+  private addMicrophone(track: MicrophoneTrack): void {
+    if (this.stopped || this.microphones.has(track.participant)) return;
     const participant = this.options.room.participants().find((p) => p.identity === track.participant);
     if (participant?.isAgent) return;
+    this.microphones.set(track.participant, track);
+    void this.pump(track);
+    this.admit(track);
+  }
+
+  /**
+   * Reads the microphone for as long as it lasts, also while its speaker waits for a slot: an
+   * unread track would pile up its audio in memory.
+   */
+  private async pump(track: MicrophoneTrack): Promise<void> {
+    try {
+      for await (const frame of track.frames) {
+        if (this.microphones.get(track.participant) !== track) break;
+        this.pipelines.get(track.participant)?.push(frame);
+      }
+    } catch (error) {
+      this.options.logger.warn({ speaker: track.participant, err: String(error) }, 'microphone stream ended with an error');
+    } finally {
+      if (this.microphones.get(track.participant) === track) this.dropMicrophone(track.participant);
+    }
+  }
+
+  /** Starts interpreting a speaker if the limits allow; otherwise the speaker waits, with a notice. */
+  private admit(track: MicrophoneTrack): void {
+    const { logger, profile } = this.options;
+    if (this.stopped || this.pipelines.has(track.participant)) return;
     const plan = this.planFor(track.participant);
     if (!plan.translate) {
       logger.info({ speaker: track.participant }, 'speaker is not interpreted (translate: false in the profile)');
       return;
     }
-    const pipeline = new SpeakerPipeline(track.participant, track.trackSid, this.hooksFor(track));
     const specs = sessionSpecs(plan, profile.captions);
     if (this.pipelines.size >= profile.limits.maxSpeakers) {
       this.skip(track.participant, `the profile allows ${profile.limits.maxSpeakers} interpreted speakers at once`);
@@ -143,19 +176,38 @@ export class RoomInterpreter {
       this.skip(track.participant, `the Azure Speech quota of ${this.maxAzureSessions} concurrent sessions is reached`);
       return;
     }
-    this.skipped.delete(track.participant);
+    if (this.skipped.delete(track.participant)) this.notice(`${track.participant} is now being interpreted.`);
+    const pipeline = new SpeakerPipeline(track.participant, track.trackSid, this.hooksFor(track));
     this.pipelines.set(track.participant, pipeline);
     logger.info({ speaker: track.participant, sessions: specs.map((s) => s.key) }, 'interpreting speaker');
     void this.schedule(() => pipeline.apply(specs));
-    void pipeline.pump(track.frames).finally(() => void this.removeSpeaker(track.participant, pipeline));
   }
 
-  private async removeSpeaker(identity: string, only?: SpeakerPipeline): Promise<void> {
+  private dropMicrophone(identity: string): void {
+    this.microphones.delete(identity);
+    this.skipped.delete(identity);
+    void this.removeSpeaker(identity);
+  }
+
+  private async removeSpeaker(identity: string): Promise<void> {
     const pipeline = this.pipelines.get(identity);
-    if (!pipeline || (only && pipeline !== only)) return;
+    if (!pipeline) return;
     this.pipelines.delete(identity);
+    for (const key of this.quotaNotified) if (key.startsWith(`${identity}\n`)) this.quotaNotified.delete(key);
     this.options.logger.info({ speaker: identity }, 'speaker gone; closing their sessions');
-    await pipeline.close();
+    const closing = pipeline.close();
+    // The freed slot goes to whoever has waited longest, and sessions the quota held back get another chance.
+    this.admitWaiting();
+    this.replanAll();
+    await closing;
+  }
+
+  private admitWaiting(): void {
+    for (const identity of [...this.skipped]) {
+      const track = this.microphones.get(identity);
+      if (track) this.admit(track);
+      else this.skipped.delete(identity);
+    }
   }
 
   private skip(identity: string, why: string): void {
@@ -172,8 +224,42 @@ export class RoomInterpreter {
   private replanAll(): void {
     if (this.stopped) return;
     void this.schedule(async () => {
-      await Promise.all([...this.pipelines.values()].map((p) => p.apply(this.specsFor(p))));
+      const plans = this.withinQuota([...this.pipelines.values()]);
+      await Promise.all(plans.map(([pipeline, specs]) => pipeline.apply(specs)));
     });
+  }
+
+  private replan(pipeline: SpeakerPipeline): void {
+    void this.schedule(async () => {
+      const plan = this.withinQuota([...this.pipelines.values()]).find(([p]) => p === pipeline);
+      if (plan && this.pipelines.get(pipeline.identity) === pipeline) await pipeline.apply(plan[1]);
+    });
+  }
+
+  /**
+   * Every speaker's sessions, cut to fit the Azure quota: speakers who came first keep theirs, and
+   * a speaker's running sessions go before new ones, so a new listener's language never takes
+   * a session away from someone already listening.
+   */
+  private withinQuota(pipelines: SpeakerPipeline[]): [SpeakerPipeline, SessionSpec[]][] {
+    let left = this.maxAzureSessions;
+    return pipelines.map((pipeline) => {
+      const running = new Set(pipeline.keys());
+      const wanted = this.specsFor(pipeline).sort((a, b) => Number(running.has(b.key)) - Number(running.has(a.key)));
+      const kept = wanted.slice(0, Math.max(0, left));
+      left -= kept.length;
+      for (const spec of wanted.slice(kept.length)) this.quotaReached(pipeline.identity, spec);
+      return [pipeline, kept];
+    });
+  }
+
+  private quotaReached(identity: string, spec: SessionSpec): void {
+    const key = `${identity}\n${spec.key}`;
+    if (this.quotaNotified.has(key)) return;
+    this.quotaNotified.add(key);
+    const what = spec.spokenLanguage ? `into ${spec.spokenLanguage}` : `captions (${spec.targetLanguages.join(', ')})`;
+    this.options.logger.warn({ speaker: identity, session: spec.key }, 'Azure Speech quota reached; session not opened');
+    this.notice(`Interpretation of ${identity} ${what} is unavailable: the Azure Speech quota of ${this.maxAzureSessions} concurrent sessions is reached.`);
   }
 
   /** Re-plans run one at a time, so two quick attribute changes cannot open a session twice. */
@@ -202,7 +288,7 @@ export class RoomInterpreter {
       detectedLanguage: (language: string) => {
         logger.info({ speaker: track.participant, language }, 'speaker language detected');
         const pipeline = this.pipelines.get(track.participant);
-        if (pipeline) void this.schedule(() => pipeline.apply(this.specsFor(pipeline)));
+        if (pipeline) this.replan(pipeline);
       },
       sessionFailed: (spec: SessionSpec, error: Error) => {
         logger.error({ speaker: track.participant, session: spec.key, err: error.message }, 'interpretation session failed; other speakers continue');

@@ -57,7 +57,6 @@ export class SpeakerPipeline {
   private readonly sessions = new Map<SessionKey, OpenSession>();
   /** Sessions that failed for good; not reopened until the plan changes them. */
   private readonly failed = new Set<SessionKey>();
-  private pumping: Promise<void> | undefined;
   detected: string | undefined;
 
   constructor(
@@ -74,12 +73,9 @@ export class SpeakerPipeline {
     return [...this.sessions.keys()];
   }
 
-  /** Feeds the microphone to every open session until the track ends. */
-  pump(frames: AsyncIterable<AudioFrame>): Promise<void> {
-    this.pumping ??= (async () => {
-      for await (const frame of frames) for (const { session } of this.sessions.values()) session.pushAudio(frame);
-    })().catch((error: unknown) => this.hooks.logger.warn({ speaker: this.identity, err: String(error) }, 'microphone stream ended with an error'));
-    return this.pumping;
+  /** Feeds one microphone frame to every open session. */
+  push(frame: AudioFrame): void {
+    for (const { session } of this.sessions.values()) session.pushAudio(frame);
   }
 
   /** Opens what the specs add, closes what they drop; sessions in both keep running untouched. */

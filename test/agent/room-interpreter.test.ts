@@ -191,6 +191,35 @@ describe('RoomInterpreter', () => {
     await waitFor(() => room.texts.some((t) => t.topic === NOTICE_TOPIC), 'the notice');
     expect(interpreter.speakers()).toEqual(['alice']);
     expect(room.texts.find((t) => t.topic === NOTICE_TOPIC)!.text).toMatch(/bob is not being interpreted: the profile allows 1/);
+
+    // When alice leaves, the slot goes to bob, whose microphone was read (not left to pile up) meanwhile.
+    room.leave('alice');
+    await waitFor(() => interpreter.speakers().join() === 'bob', 'bob interpreted');
+    await waitFor(() => room.texts.some((t) => t.topic === NOTICE_TOPIC && /bob is now being interpreted/.test(t.text)), 'the second notice');
+    await waitFor(() => emulator.openConnections() === 1, "bob's session");
+  });
+
+  it('keeps within the Azure quota when listeners ask for more languages, and gives sessions back when it frees up', async () => {
+    const room = new MemoryRoom();
+    room.join('alice');
+    const profile = declared({ onDemand: true, targets: [neuralTarget('fr'), neuralTarget('de'), neuralTarget('es')] });
+    const interpreter = new RoomInterpreter({ room, profile, logger, maxAzureSessions: 2, openSession: sessionOpener(profile, { key: 'good-key', endpoint: emulator.url.toString() }) });
+    interpreters.push(interpreter);
+    await interpreter.start();
+    room.publishMicrophone('alice');
+    room.join('carol', { language: 'fr' });
+    room.join('dave', { language: 'de' });
+    await waitFor(() => emulator.openConnections() === 2, 'French and German');
+    room.join('erin', { language: 'es' });
+    await waitFor(() => room.texts.some((t) => t.topic === NOTICE_TOPIC && /alice into es is unavailable: the Azure Speech quota of 2/.test(t.text)), 'the quota notice');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(interpreter.sessionCount()).toBe(2);
+    expect(emulator.openConnections()).toBe(2);
+    // The sessions already running were kept; the newcomer's language waits.
+    expect(emulator.connections.filter((c) => c.closedAt === undefined).map((c) => c.targetLanguages[0]).sort()).toEqual(['de', 'fr']);
+
+    room.leave('dave');
+    await waitFor(() => emulator.connections.filter((c) => c.closedAt === undefined).map((c) => c.targetLanguages[0]).sort().join() === 'es,fr', 'Spanish once German is gone');
   });
 
   it('on SIGTERM lets the utterance in progress finish into the track before leaving', async () => {

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { CaptionAttributes, CaptionWriter } from '../../src/agent/captions.ts';
+import { TRANSCRIPTION_TOPIC } from '../../src/agent/room-io.ts';
+import { MemoryRoom } from './memory-room.ts';
+
+const caption = (itemId: string, text: string, isFinal = false) => ({ speaker: 'alice', trackSid: 'TR_1', itemId, language: 'fr', text, isFinal });
+
+describe('CaptionWriter', () => {
+  it('sends interim and final captions with the standard transcription attributes, skipping repeated interims', async () => {
+    const room = new MemoryRoom();
+    const writer = new CaptionWriter(room, (error) => {
+      throw error;
+    });
+    writer.send(caption('u1', 'bon'));
+    writer.send(caption('u1', 'bon'));
+    writer.send(caption('u1', 'bonjour'));
+    writer.send(caption('u1', 'bonjour à tous', true));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(room.texts.map((t) => t.text)).toEqual(['bon', 'bonjour', 'bonjour à tous']);
+    const last = room.texts[2]!;
+    expect(last.topic).toBe(TRANSCRIPTION_TOPIC);
+    expect(last.attributes).toMatchObject({
+      [CaptionAttributes.trackId]: 'TR_1',
+      [CaptionAttributes.segmentId]: 'u1-fr',
+      [CaptionAttributes.final]: 'true',
+      [CaptionAttributes.language]: 'fr',
+      [CaptionAttributes.speaker]: 'alice',
+    });
+  });
+
+  it('forgets the oldest segments whose final never came, instead of remembering them forever', async () => {
+    const room = new MemoryRoom();
+    const writer = new CaptionWriter(room, () => undefined);
+    for (let i = 0; i < 600; i++) writer.send(caption(`u${i}`, 'same'));
+    // u0 was forgotten (an interim of a session that closed): the same text is sent again.
+    writer.send(caption('u0', 'same'));
+    // u599 is still remembered: its repeat is skipped.
+    writer.send(caption('u599', 'same'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(room.texts).toHaveLength(601);
+  });
+});
