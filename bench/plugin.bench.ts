@@ -46,6 +46,10 @@ type PhaseKind = 'bare' | 'ours' | 'ours16k';
 interface PhaseResult {
   cpuMs: number;
   latenciesMs: number[];
+  /** Per utterance: the first frame's added latency (what a listener waits for). */
+  firstFrameLatenciesMs: number[];
+  /** Frames read after the moment they would have to play (first frame read + audio before it). */
+  lateFrames: number;
   utterances: number;
 }
 
@@ -80,6 +84,7 @@ async function main(): Promise<void> {
     const latencies = [...ours.latenciesMs].sort((a, b) => a - b);
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
+    const firstFrames = [...ours.firstFrameLatenciesMs].sort((a, b) => a - b);
     const cpuRatio = cpuPerAudioSecondOurs / cpuPerAudioSecondBare;
     writeResult({
       name: 'plugin',
@@ -89,6 +94,9 @@ async function main(): Promise<void> {
         addedLatencyP50Ms: p50,
         addedLatencyP99Ms: p99,
         framesMeasured: latencies.length,
+        firstFrameLatencyP50Ms: percentile(firstFrames, 50),
+        firstFrameLatencyP99Ms: percentile(firstFrames, 99),
+        lateFrames: ours.lateFrames,
         heapMbPerSession: memoryOurs.heapMb,
         rssMbPerSession: memoryOurs.rssMb,
         sessionsPerCore: 1000 / cpuPerAudioSecondOurs,
@@ -104,6 +112,8 @@ async function main(): Promise<void> {
       targets: [
         { metric: 'cpuRatioToBare', target: '<= 1.2x bare SDK', value: cpuRatio, pass: cpuRatio <= 1.2 },
         { metric: 'addedLatencyP99Ms', target: '< 5 ms', value: p99, pass: p99 < 5 },
+        { metric: 'firstFrameLatencyP99Ms', target: '< 5 ms', value: percentile(firstFrames, 99), pass: percentile(firstFrames, 99) < 5 },
+        { metric: 'lateFrames', target: '0 (no frame read after it would have to play)', value: ours.lateFrames, pass: ours.lateFrames === 0 },
         { metric: 'memoryMbPerSession', target: '< 5 MB', value: Math.max(memoryOurs.heapMb, memoryOurs.rssMb), pass: Math.max(memoryOurs.heapMb, memoryOurs.rssMb) < 5 },
       ],
       params: { sessions: SESSIONS, audioSecondsPerSession: AUDIO_SECONDS, paceXRealTime: PACE, memorySessions: MEMORY_SESSIONS, input: '16 kHz mono, 10 ms frames', output: '24 kHz' },
@@ -118,6 +128,8 @@ interface Client {
   push(frames: AudioFrame[]): void;
   utterances(): number;
   latenciesMs: number[];
+  firstFrameLatenciesMs: number[];
+  lateFrames(): number;
   close(): Promise<void>;
 }
 
@@ -135,9 +147,11 @@ async function feedPhase(count: number, speech: Int16Array, open: () => Client):
   await new Promise((r) => setTimeout(r, 3000));
   const used = process.cpuUsage(start);
   const latenciesMs = clients.flatMap((c) => c.latenciesMs);
+  const firstFrameLatenciesMs = clients.flatMap((c) => c.firstFrameLatenciesMs);
+  const lateFrames = clients.reduce((n, c) => n + c.lateFrames(), 0);
   const utterances = clients.reduce((n, c) => n + c.utterances(), 0);
   await Promise.all(clients.map((c) => c.close()));
-  return { cpuMs: (used.user + used.system) / 1000, latenciesMs, utterances };
+  return { cpuMs: (used.user + used.system) / 1000, latenciesMs, firstFrameLatenciesMs, lateFrames, utterances };
 }
 
 function openBare(endpoint: URL): Client {
@@ -171,6 +185,8 @@ function openBare(endpoint: URL): Client {
     },
     utterances: () => utterances,
     latenciesMs: [],
+    firstFrameLatenciesMs: [],
+    lateFrames: () => 0,
     close: async () => {
       push.close();
       await new Promise<void>((resolve) => recognizer.stopContinuousRecognitionAsync(resolve, () => resolve()));
@@ -184,6 +200,8 @@ function openOurs(endpoint: URL, sampleRate: 16000 | 24000 = 24000): Client {
   const model = new LiveInterpreterModel({ key: KEY, endpoint, targetLanguages: ['fr'], voice: 'fr-FR-DeniseNeural', sampleRate });
   const session: LiveInterpreterSession = model.session();
   const latenciesMs: number[] = [];
+  const firstFrameLatenciesMs: number[] = [];
+  let lateFrames = 0;
   let utterances = 0;
   session.on('error', () => {});
   session.on('generation_created', (event: llm.GenerationCreatedEvent) => {
@@ -193,9 +211,19 @@ function openOurs(endpoint: URL, sampleRate: 16000 | 24000 = 24000): Client {
         void (async () => {
           for await (const _ of message.textStream);
         })();
+        let firstReadAt: number | undefined;
+        let playedMs = 0;
         for await (const frame of message.audioStream) {
+          const now = performance.now();
           const receivedAt = frame.userdata[FRAME_RECEIVED_AT_KEY];
-          if (typeof receivedAt === 'number') latenciesMs.push(performance.now() - receivedAt);
+          if (typeof receivedAt === 'number') {
+            latenciesMs.push(now - receivedAt);
+            if (firstReadAt === undefined) firstFrameLatenciesMs.push(now - receivedAt);
+          }
+          firstReadAt ??= now;
+          // A player that started with the first frame needs this one now: later is a gap.
+          if (now > firstReadAt + playedMs) lateFrames++;
+          playedMs += (frame.samplesPerChannel * 1000) / frame.sampleRate;
         }
       }
     })();
@@ -206,6 +234,8 @@ function openOurs(endpoint: URL, sampleRate: 16000 | 24000 = 24000): Client {
     },
     utterances: () => utterances,
     latenciesMs,
+    firstFrameLatenciesMs,
+    lateFrames: () => lateFrames,
     close: () => session.close(),
   };
 }

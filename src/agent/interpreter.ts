@@ -180,7 +180,8 @@ export class RoomInterpreter {
     const pipeline = new SpeakerPipeline(track.participant, track.trackSid, this.hooksFor(track));
     this.pipelines.set(track.participant, pipeline);
     logger.info({ speaker: track.participant, sessions: specs.map((s) => s.key) }, 'interpreting speaker');
-    void this.schedule(() => pipeline.apply(specs));
+    // Through the quota check with everyone else: two speakers admitted at once must not both fit.
+    this.replan(pipeline);
   }
 
   private dropMicrophone(identity: string): void {
@@ -248,6 +249,7 @@ export class RoomInterpreter {
       const wanted = this.specsFor(pipeline).sort((a, b) => Number(running.has(b.key)) - Number(running.has(a.key)));
       const kept = wanted.slice(0, Math.max(0, left));
       left -= kept.length;
+      for (const spec of kept) this.quotaNotified.delete(`${pipeline.identity}\n${spec.key}`);
       for (const spec of wanted.slice(kept.length)) this.quotaReached(pipeline.identity, spec);
       return [pipeline, kept];
     });

@@ -1,8 +1,10 @@
 /**
- * One language's output: sums every speaker's translated speech into one mono track on a steady
- * frame clock. Overlapping utterances play together (a meeting is not a queue); the sum goes
- * through a soft limiter, so two full-scale voices never clip. Silence when idle keeps the track
- * alive without gaps.
+ * One language's output: sums every speaker's translated speech into one mono track on a
+ * real-time frame clock. Overlapping utterances play together (a meeting is not a queue); the sum
+ * goes through a soft limiter, so two full-scale voices never clip. The clock runs only while
+ * there is audio: between utterances nothing is sent (WebRTC fills the gap, as it does for the
+ * framework's own agents), and the next utterance starts as soon as it arrives, never sooner
+ * than the last frame sent has played, so the track's queue cannot creep up over a meeting.
  */
 import { AudioFrame } from '@livekit/rtc-node';
 import { FRAME_RECEIVED_AT_KEY } from '../azure/index.ts';
@@ -49,12 +51,14 @@ export class AudioMixer {
   private readonly sources = new Set<Source>();
   private readonly sum: Float64Array;
   private timer: NodeJS.Timeout | undefined;
+  /** start() was called and close() not yet: audio that arrives is played. */
+  private enabled = false;
+  /** The frame clock is ticking (there is audio to play). */
   private running = false;
+  /** When the next frame is due; while stopped, when the last frame sent ends. */
   private nextFrameAt = 0;
   private writing: Promise<void> = Promise.resolve();
   private peak = 0;
-  /** True while the last frames were silence from no source: the clock's phase does not matter then. */
-  private idle = true;
 
   constructor(
     private readonly sink: AudioSink,
@@ -66,11 +70,18 @@ export class AudioMixer {
     this.sum = new Float64Array(this.frameSamples);
   }
 
-  /** Starts the frame clock. */
+  /** Lets the mixer play: its clock starts whenever audio arrives. */
   start(): void {
-    if (this.running) return;
+    this.enabled = true;
+    if (this.hasAudio()) this.wake();
+  }
+
+  /** Starts the clock for newly arrived audio, at once unless the last frame sent is still playing. */
+  private wake(): void {
+    if (!this.enabled || this.running) return;
     this.running = true;
-    this.nextFrameAt = performance.now();
+    this.nextFrameAt = Math.max(this.nextFrameAt, performance.now());
+    this.tick();
     this.schedule();
   }
 
@@ -79,11 +90,17 @@ export class AudioMixer {
    * to half a frame late on top of the wait for the frame boundary itself.
    */
   private schedule(): void {
+    clearTimeout(this.timer);
     if (!this.running) return;
     this.timer = setTimeout(() => {
       this.tick();
       this.schedule();
     }, Math.max(0, this.nextFrameAt - performance.now()));
+  }
+
+  private hasAudio(): boolean {
+    for (const source of this.sources) if (source.chunks.length > 0) return true;
+    return false;
   }
 
   /** Adds one utterance's audio; resolves when it has been read to its end (not yet played). */
@@ -96,15 +113,12 @@ export class AudioMixer {
         if (source.chunks.length === 1 && !source.started) {
           const received = frame.userdata?.[FRAME_RECEIVED_AT_KEY];
           source.firstArrival = typeof received === 'number' ? received : undefined;
-          // Out of silence, start speaking now rather than at the next tick of an arbitrary phase.
-          if (this.running && this.idle) {
-            this.nextFrameAt = performance.now();
-            this.tick();
-          }
         }
+        this.wake();
       }
     } finally {
       source.ended = true;
+      if (source.chunks.length === 0) this.sources.delete(source);
     }
   }
 
@@ -124,6 +138,11 @@ export class AudioMixer {
     // After a long stall, skip ahead instead of bursting seconds of audio at once.
     if (now - this.nextFrameAt > 200) this.nextFrameAt = now - this.frameMs;
     while (this.nextFrameAt <= now) {
+      if (!this.hasAudio()) {
+        // Nothing to play: the clock stops; nextFrameAt keeps when the last frame ends.
+        this.running = false;
+        return;
+      }
       this.nextFrameAt += this.frameMs;
       const frame = this.mixFrame(now);
       this.writing = this.writing.then(() => this.sink.captureFrame(frame)).catch(() => undefined);
@@ -134,10 +153,8 @@ export class AudioMixer {
   mixFrame(now = performance.now()): AudioFrame {
     const sum = this.sum;
     sum.fill(0);
-    let contributed = false;
     for (const source of this.sources) {
       let written = 0;
-      if (source.chunks.length > 0) contributed = true;
       while (written < this.frameSamples && source.chunks.length > 0) {
         const chunk = source.chunks[0]!;
         if (!source.started) {
@@ -155,7 +172,6 @@ export class AudioMixer {
       }
       if (source.ended && source.chunks.length === 0) this.sources.delete(source);
     }
-    this.idle = !contributed;
     const out = new Int16Array(this.frameSamples);
     for (let i = 0; i < out.length; i++) {
       const value = Math.round(softLimit(sum[i]!));
@@ -174,6 +190,7 @@ export class AudioMixer {
   }
 
   async close(): Promise<void> {
+    this.enabled = false;
     this.running = false;
     clearTimeout(this.timer);
     this.timer = undefined;

@@ -41,22 +41,6 @@ function downmix(frame: AudioFrame): Int16Array {
   return mono;
 }
 
-export function concatSamples(parts: Int16Array[]): Int16Array {
-  if (parts.length === 1) {
-    const only = parts[0] as Int16Array;
-    return only.byteOffset === 0 && only.byteLength === only.buffer.byteLength ? only : only.slice();
-  }
-  let length = 0;
-  for (const part of parts) length += part.length;
-  const out = new Int16Array(length);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** Samples per block written to the SDK: its push stream forwards 100 ms blocks and holds a partial one anyway. */
 export const BLOCK_SAMPLES = SERVICE_SAMPLE_RATE / 10;
 

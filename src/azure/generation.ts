@@ -5,10 +5,11 @@
  */
 import { type llm, shortuuid } from '@livekit/agents';
 import type { AudioFrame } from '@livekit/rtc-node';
+import { decodeLater, mayDecodeNow, type PacedDecoder } from './decode-pacer.ts';
 import { PushStream } from './push-stream.ts';
 import { SynthesisDecoder } from './synthesis-decoder.ts';
 
-export class UtteranceGeneration {
+export class UtteranceGeneration implements PacedDecoder {
   readonly responseId = shortuuid('AZ_');
   /** Date.now() at creation, the framework's metrics timestamp. */
   readonly createdAt = Date.now();
@@ -19,8 +20,7 @@ export class UtteranceGeneration {
   #closed = false;
   /** close() was called; the streams close once the backlog is decoded. */
   #ending = false;
-  /** A turn of the event loop is pending before the next chunk may be decoded. */
-  #paced = false;
+  /** Chunks waiting for the pacer (decode-pacer.ts), in order. */
   readonly #backlog: { chunk: ArrayBuffer; receivedAt: number }[] = [];
   readonly #onClosed: (() => void)[] = [];
   /** A chunk decoded after writeAudio() returned was not usable audio; the generation is closed. */
@@ -60,25 +60,23 @@ export class UtteranceGeneration {
   }
 
   /**
-   * Decodes one synthesized chunk. The first chunk of a burst is decoded at once (throwing
-   * WavError for audio that is not 16-bit PCM); the rest wait one turn of the event loop each,
-   * because the service sends a phrase's whole synthesis at once and decoding it in one go
-   * held up every mixer clock in the process (agent benchmark: p50 11 -> 5 ms added latency
-   * once the 24 kHz resampling of a phrase no longer ran in a single task).
+   * Decodes one synthesized chunk, at once if the event loop can spare the time (throwing
+   * WavError for audio that is not 16-bit PCM), otherwise a turn or two later (decode-pacer.ts).
    */
   writeAudio(chunk: ArrayBuffer, receivedAt: number): void {
     if (this.closed) return;
-    if (this.#paced) {
-      this.#backlog.push({ chunk, receivedAt });
+    // Chunks stay in order: once one waits, the rest of this utterance waits behind it.
+    if (this.#backlog.length === 0 && mayDecodeNow()) {
+      this.#emit(this.#decoder.push(chunk, receivedAt));
       return;
     }
-    this.#emit(this.#decoder.push(chunk, receivedAt));
-    this.#pace();
+    this.#backlog.push({ chunk, receivedAt });
+    if (this.#backlog.length === 1) decodeLater(this);
   }
 
   /**
-   * Flushes the audio and closes every stream once the chunks already written are decoded
-   * (within a few turns of the event loop); `onClosed` runs then. Idempotent.
+   * Flushes the audio and closes every stream once the chunks already written are decoded;
+   * `onClosed` runs then. Idempotent.
    */
   close(onClosed?: () => void): void {
     if (this.#closed) {
@@ -87,31 +85,28 @@ export class UtteranceGeneration {
     }
     if (onClosed) this.#onClosed.push(onClosed);
     this.#ending = true;
-    if (!this.#paced) this.#finalize();
+    if (this.#backlog.length === 0) this.#finalize();
   }
 
-  #pace(): void {
-    this.#paced = true;
-    setImmediate(() => this.#step());
+  urgency(now: number): number {
+    if (this.firstAudioAt === undefined) return Number.NEGATIVE_INFINITY;
+    return (this.synthesizedSamples * 1000) / this.outputRate - (now - this.firstAudioAt);
   }
 
-  #step(): void {
+  step(): boolean {
     const next = this.#backlog.shift();
-    if (next === undefined) {
-      this.#paced = false;
-      if (this.#ending) this.#finalize();
-      return;
-    }
+    if (next === undefined || this.#closed) return false;
     try {
       this.#emit(this.#decoder.push(next.chunk, next.receivedAt));
     } catch (error) {
       this.#backlog.length = 0;
-      this.#paced = false;
       this.#finalize();
       this.onAudioError?.(error instanceof Error ? error : new Error(String(error)));
-      return;
+      return false;
     }
-    this.#pace();
+    if (this.#backlog.length > 0) return true;
+    if (this.#ending) this.#finalize();
+    return false;
   }
 
   #finalize(): void {

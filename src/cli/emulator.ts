@@ -11,7 +11,7 @@ Point the plugin or an agent at it with AZURE_SPEECH_ENDPOINT=<printed URL> and 
   --port N              listen port (default 0 = any free port)
   --host H              listen address (default 127.0.0.1)
   --key K               accept only this key (repeatable; default: any non-empty key)
-  --rate 16000|24000    synthesized audio rate (default 16000, as the service sends)
+  --rate 16000|24000|48000  synthesized audio rate (default 16000, as the service sends)
   --layout L            header-first (default) or wav-per-chunk
   --no-interim          send no interim results, as the real service may
   --language CODE       language reported as detected (default en)
