@@ -1,24 +1,13 @@
-import type { AudioFrame } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
 import { DECODE_BUDGET_MS } from '../../src/azure/decode-pacer.ts';
 import { UtteranceGeneration } from '../../src/azure/generation.ts';
 import { WavError, encodeWav, wavHeader } from '../../src/common/wav.ts';
+import { readGeneration } from './harness.ts';
 
 function wavChunk(samples: number, rate = 16000): ArrayBuffer {
   const pcm = new Int16Array(samples).map((_, i) => Math.round(8000 * Math.sin(i / 5)));
   const bytes = encodeWav(pcm, rate);
   return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-}
-
-async function readAll(generation: UtteranceGeneration): Promise<AudioFrame[]> {
-  const frames: AudioFrame[] = [];
-  for await (const message of generation.event.messageStream) {
-    void (async () => {
-      for await (const _ of message.textStream);
-    })();
-    for await (const frame of message.audioStream) frames.push(frame);
-  }
-  return frames;
 }
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -33,7 +22,7 @@ describe('UtteranceGeneration', () => {
   it('decodes a burst at once while the event loop can spare the time, the rest in later turns, and closes after the last', async () => {
     await turn();
     const generation = new UtteranceGeneration('item', 24000);
-    const reading = readAll(generation);
+    const reading = readGeneration(generation.event).then((result) => result.frames);
     generation.writeAudio(wavChunk(3200), performance.now());
     const first = generation.synthesizedSamples;
     expect(first).toBeGreaterThan(0);
@@ -60,7 +49,7 @@ describe('UtteranceGeneration', () => {
     const generation = new UtteranceGeneration('item', 16000);
     const errors: Error[] = [];
     generation.onAudioError = (error) => errors.push(error);
-    const reading = readAll(generation);
+    const reading = readGeneration(generation.event).then((result) => result.frames);
     const bad = new Uint8Array(wavHeader(16000, 1, 100));
     bad[34] = 8;
     generation.writeAudio(wavChunk(1600), 0);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RationalResampler } from '../../src/azure/resampler.ts';
+import { concat } from './harness.ts';
 
 function tone(rate: number, hz: number, samples: number, amplitude = 10000): Int16Array {
   const out = new Int16Array(samples);
@@ -11,13 +12,7 @@ function run(resampler: RationalResampler, input: Int16Array, chunk: number): In
   const parts: Int16Array[] = [];
   for (let i = 0; i < input.length; i += chunk) parts.push(resampler.push(input.subarray(i, i + chunk)));
   parts.push(resampler.flush());
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  return concat(...parts);
 }
 
 function rmsError(a: Int16Array, b: Int16Array, margin: number): number {
