@@ -9,10 +9,8 @@
  * The emulator sends a phrase's whole synthesis at once, which is harder on the process than a
  * service that streams it; event-loop stalls (p99.9, max) are printed beside the mixer figures.
  */
-import { spawn } from 'node:child_process';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { AudioFrame } from '@livekit/rtc-node';
 import { initializeLogger } from '@livekit/agents';
@@ -22,6 +20,7 @@ import { sessionOpener } from '../src/agent/run.ts';
 import { decodeWav } from '../src/common/wav.ts';
 import type { Profile } from '../src/profiles/types.ts';
 import { MemoryRoom } from '../test/agent/memory-room.ts';
+import { startEmulatorProcess } from './lib/emulator-process.ts';
 import { percentile, writeResult } from './report.ts';
 
 initializeLogger({ pretty: false, level: 'silent' });
@@ -45,12 +44,6 @@ const profile: Profile = {
   onDemand: false,
   origin: { file: 'bench', line: 1 },
 };
-
-async function emulatorProcess(): Promise<{ url: string; stop: () => void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./lib/emulator-process.ts', import.meta.url))], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', (line) => resolve((JSON.parse(line) as { url: string }).url)));
-  return { url, stop: () => child.kill('SIGTERM') };
-}
 
 /** Plays the fixture in a loop into `push` in real time, 10 ms frames, for `seconds`. */
 async function playRealtime(push: Array<(frame: AudioFrame) => void>, seconds: number): Promise<void> {
@@ -119,13 +112,13 @@ async function pluginAlone(url: string, speakers: number) {
   return { sessions: sessions.length, mbPerSession: mb, cpuMsPerSecond: (used.user + used.system) / 1000 / SECONDS };
 }
 
-const emulator = await emulatorProcess();
+const emulator = await startEmulatorProcess();
 try {
   const steps: Record<string, number> = {};
   let sustained = 0;
   let worst = { p99: 0, mbPerSession: 0, cpuMsPerSecond: 0, sessions: 0, p50: 0 };
   for (const speakers of SPEAKER_STEPS) {
-    const result = await withInterpreter(emulator.url, speakers);
+    const result = await withInterpreter(emulator.url.href, speakers);
     console.error(`${speakers} speakers x ${LANGUAGES.length} languages: ${result.sessions} sessions, mixer p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${result.mbPerSession.toFixed(2)} MB/session, ${result.cpuMsPerSecond.toFixed(0)} CPU ms/s, event-loop delay p99 ${result.loopP99Ms.toFixed(1)} ms, p99.9 ${result.loopP999Ms.toFixed(1)} ms, max ${result.loopMaxMs.toFixed(1)} ms, ${result.frames} utterances`);
     steps[`eventLoopP99Ms_${result.sessions}sessions`] = result.loopP99Ms;
     steps[`p99Ms_${result.sessions}sessions`] = result.p99;
@@ -133,7 +126,7 @@ try {
     if (result.p99 < 20) sustained = Math.max(sustained, result.sessions);
     worst = result;
   }
-  const baseline = await pluginAlone(emulator.url, SPEAKER_STEPS[SPEAKER_STEPS.length - 1] ?? 2);
+  const baseline = await pluginAlone(emulator.url.href, SPEAKER_STEPS[SPEAKER_STEPS.length - 1] ?? 2);
   writeResult({
     name: 'agent',
     params: { secondsPerStep: SECONDS, speakers: SPEAKER_STEPS.join(','), languages: LANGUAGES.join(','), outputRate: profile.audio.sampleRate, emulator: 'separate process' },
@@ -145,5 +138,5 @@ try {
     ],
   });
 } finally {
-  emulator.stop();
+  await emulator.stop();
 }

@@ -21,6 +21,7 @@ import { AudioFrame, dispose } from '@livekit/rtc-node';
 import * as sdk from 'microsoft-cognitiveservices-speech-sdk';
 import { FRAME_RECEIVED_AT_KEY, LiveInterpreterModel, type LiveInterpreterSession } from '../src/azure/index.ts';
 import { decodeWav } from '../src/common/wav.ts';
+import { startEmulatorProcess } from './lib/emulator-process.ts';
 import { percentile, writeResult } from './report.ts';
 
 const KEY = 'bench-key';
@@ -29,18 +30,6 @@ const AUDIO_SECONDS = Number(process.env.BENCH_AUDIO_SECONDS ?? 90);
 const MEMORY_SESSIONS = Number(process.env.BENCH_MEMORY_SESSIONS ?? 40);
 const PACE = 2; // x real time
 const CHUNK_MS = 100;
-
-if (process.argv.includes('--serve-emulator')) {
-  const { startEmulator } = await import('../src/emulator/index.ts');
-  const emulator = await startEmulator({ port: 0, keys: [KEY], detectLanguage: 'en' });
-  process.stdout.write(`${emulator.url.href}\n`);
-  process.stdin.resume();
-  process.stdin.on('end', () => void emulator.close().then(() => process.exit(0)));
-} else {
-  await main();
-  // rtc-node's FFI (AudioFrame, AudioResampler) keeps the event loop alive; release it.
-  await dispose();
-}
 
 type PhaseKind = 'bare' | 'ours' | 'ours16k';
 interface PhaseResult {
@@ -53,6 +42,10 @@ interface PhaseResult {
   utterances: number;
 }
 
+await main();
+// rtc-node's FFI (AudioFrame) keeps the event loop alive; release it.
+await dispose();
+
 async function main(): Promise<void> {
   initializeLogger({ pretty: false, level: 'warn' });
   const only = process.env.BENCH_ONLY as PhaseKind | undefined;
@@ -63,7 +56,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${JSON.stringify(phase)}\n`);
     return;
   }
-  const { url, stop } = await emulatorChild();
+  const { url, stop } = await startEmulatorProcess();
   const endpoint = new URL('/speech/universal/v2', url);
   try {
     if (only) {
@@ -301,24 +294,3 @@ function phaseInChild(kind: PhaseKind, endpoint: URL): Promise<PhaseResult> {
   });
 }
 
-function emulatorChild(): Promise<{ url: URL; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [...process.execArgv.filter((a) => !a.startsWith('--cpu-prof')), fileURLToPath(import.meta.url), '--serve-emulator'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (data: Buffer) => {
-      out += data.toString();
-      const line = out.split('\n')[0];
-      if (out.includes('\n') && line) {
-        resolve({
-          url: new URL(line),
-          stop: () =>
-            new Promise((done) => {
-              child.once('exit', () => done());
-              child.stdin.end();
-            }),
-        });
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`emulator child exited with ${code}`)));
-  });
-}
