@@ -2,8 +2,7 @@
  * Shares the event loop between the sessions' synthesized-audio decoding. The service sends a
  * phrase's whole synthesis at once; decoding and resampling all of it in the task that received
  * it held up every other session and the room agent's mixer clocks for tens of milliseconds.
- * Decoding runs at once while this turn of the event loop has spent less than a small budget on
- * it; the rest waits for later turns, most urgent first: the utterance with the least decoded
+ * Decoding runs at once for the first few milliseconds of a turn of the event loop; the rest waits for later turns, most urgent first: the utterance with the least decoded
  * audio ahead of its playback (a new utterance's first chunk before anyone's backlog).
  */
 
@@ -21,7 +20,11 @@ const waiting = new Set<PacedDecoder>();
 let turnStartedAt: number | undefined;
 let drainScheduled = false;
 
-/** True while this turn of the event loop has decoding time to spare. */
+/**
+ * True while this turn of the event loop has decoding time to spare. The clock runs from the
+ * turn's first decode, so other work in between counts too: cheaper than timing each decode, and
+ * it errs towards yielding.
+ */
 export function mayDecodeNow(): boolean {
   const now = performance.now();
   if (turnStartedAt === undefined) {
