@@ -1,4 +1,10 @@
-/** `lk-interpreter/azure`: the Azure Live Interpreter plugin for LiveKit Agents. */
+/**
+ * The Azure Live Interpreter plugin for LiveKit Agents: published as `lk-interpreter-azure` (the
+ * plugin alone) and as `lk-interpreter/azure` (inside the whole product).
+ */
+import './plugin.ts';
+
+export { PLUGIN_VERSION } from './plugin.ts';
 export { LiveInterpreterModel } from './model.ts';
 export { LiveInterpreterSession } from './session.ts';
 export {
