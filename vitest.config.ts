@@ -2,10 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     setupFiles: ['test/setup.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Timeouts catch hangs; they are not speed limits (benchmarks measure speed). A CDK synth or
+    // an npm install takes tens of seconds on a loaded 2-core machine.
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
     // Suites start real sockets, child processes and CDK synths; two cores do not profit from more.
     maxWorkers: 2,
     server: {
@@ -14,5 +15,15 @@ export default defineConfig({
         external: ['microsoft-cognitiveservices-speech-sdk'],
       },
     },
+    projects: [
+      // Everything that needs no LiveKit server: the in-memory room, the emulator, webhooks, CDK.
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/room/**'] } },
+      // Against the real livekit-server, inside the network namespace (scripts/netns.sh): see
+      // docs/development.md. Their server comes up in each file's first moments.
+      {
+        extends: true,
+        test: { name: 'room', include: ['test/room/**/*.test.ts'], setupFiles: ['test/room/setup.ts'] },
+      },
+    ],
   },
 });

@@ -13,6 +13,7 @@ const commands: Record<string, Command> = {
   emulator: { summary: 'run the local Azure Speech translation emulator', load: () => import('./cli/emulator.ts') },
   translate: { summary: 'interpret a WAV recording into per-language audio and captions', load: () => import('./cli/translate.ts') },
   serve: { summary: 'run the webhook handler as an HTTP server that launches agents', load: () => import('./cli/serve.ts') },
+  livekit: { summary: "run LiveKit's own server for development (found, or built once with go)", load: () => import('./cli/livekit.ts') },
   webhook: { summary: 'send a signed LiveKit webhook (for trying `serve`)', load: () => import('./cli/webhook.ts') },
   agent: { summary: 'run the interpreter agent for one room', load: () => import('./cli/agent.ts') },
   bench: { summary: 'run the benchmarks and write bench/results/', load: () => import('./cli/bench.ts') },

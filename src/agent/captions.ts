@@ -53,6 +53,6 @@ export class CaptionWriter {
       [CaptionAttributes.language]: caption.language,
       [CaptionAttributes.speaker]: caption.speaker,
     };
-    this.room.sendText(caption.text, { topic: TRANSCRIPTION_TOPIC, attributes }).catch(this.onError);
+    this.room.sendText(caption.text, { topic: TRANSCRIPTION_TOPIC, attributes, senderIdentity: caption.speaker }).catch(this.onError);
   }
 }

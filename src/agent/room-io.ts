@@ -27,6 +27,13 @@ export interface AudioSink {
 export interface TextMessage {
   topic: string;
   attributes: Record<string, string>;
+  /**
+   * Whom clients show as the sender: the speaker of a caption. The real server keeps an agent's
+   * stated identity on a text-stream header (`pkg/rtc/participant.go`); default: the agent itself.
+   */
+  senderIdentity?: string;
+  /** Only these participants receive it; default everyone. */
+  destinationIdentities?: string[];
 }
 
 export type DisconnectReason = 'room-deleted' | 'left' | 'connection-lost' | 'other';

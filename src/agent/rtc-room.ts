@@ -1,7 +1,7 @@
 /**
  * `RoomIO` over `@livekit/rtc-node`: the agent's real connection to a LiveKit room. Kept thin so
- * everything with logic in it is tested through the in-memory room; this file is type-checked
- * (no LiveKit server is reachable where the tests run).
+ * everything with logic in it is tested through the in-memory room; this adapter itself is tested
+ * against the real LiveKit server (`test/room/rtc-room.test.ts`).
  */
 import {
   AudioSource,
@@ -84,7 +84,16 @@ export class RtcRoomIO implements RoomIO {
   async sendText(text: string, message: TextMessage): Promise<void> {
     const local = this.room.localParticipant;
     if (!local) throw new Error('not connected to the room');
-    await local.sendText(text, { topic: message.topic, attributes: message.attributes });
+    // streamText, not sendText: only a stream header can name another sender (the speaker), and
+    // the server keeps that name only for a participant of kind agent, which the interpreter is.
+    const writer = await local.streamText({
+      topic: message.topic,
+      attributes: message.attributes,
+      ...(message.senderIdentity ? { senderIdentity: message.senderIdentity } : {}),
+      ...(message.destinationIdentities ? { destinationIdentities: message.destinationIdentities } : {}),
+    });
+    await writer.write(text);
+    await writer.close();
   }
 
   async setAttributes(attributes: Record<string, string>): Promise<void> {

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// `npm test`: the unit project, then the room project against the real livekit-server inside a
+// private network namespace (scripts/netns.sh). The server is found or built first, outside the
+// namespace (which has no network for `go`), so its build time shows on its own.
+//
+//   LIVEKIT_TESTS=host   run the room tests on this machine's own network (a laptop, macOS)
+//   LIVEKIT_TESTS=skip   leave the room tests out, and say so
+// Extra arguments go to both vitest runs (e.g. `npm test -- --sequence.shuffle`).
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const vitest = fileURLToPath(new URL('../node_modules/vitest/vitest.mjs', import.meta.url));
+const extra = process.argv.slice(2);
+const mode = process.env.LIVEKIT_TESTS ?? '';
+
+function run(command, args, what) {
+  console.log(`\n> ${what}`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+  return result.status ?? 1;
+}
+
+let failed = run(process.execPath, [vitest, 'run', '--project', 'unit', ...extra], 'unit tests') !== 0;
+
+if (mode === 'skip') {
+  console.log('\nroom tests SKIPPED (LIVEKIT_TESTS=skip): nothing was checked against the real LiveKit server');
+} else {
+  const install = run(process.execPath, ['bin/interpreter.js', 'livekit', '--install'], 'LiveKit server (find, or build once)');
+  if (install !== 0) {
+    failed = true;
+  } else if (mode === 'host') {
+    failed = run(process.execPath, [vitest, 'run', '--project', 'room', ...extra], 'room tests (LIVEKIT_TESTS=host)') !== 0 || failed;
+  } else {
+    failed = run('scripts/netns.sh', [process.execPath, vitest, 'run', '--project', 'room', ...extra], 'room tests, inside a private network namespace') !== 0 || failed;
+  }
+}
+process.exit(failed ? 1 : 0);

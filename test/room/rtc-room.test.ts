@@ -1,0 +1,131 @@
+/**
+ * The agent's room adapter (`RtcRoomIO`) against the real LiveKit server: what the in-memory room
+ * promises, checked where it cannot agree with us by construction.
+ */
+import { AudioFrame, ParticipantKind, TrackKind, type Room } from '@livekit/rtc-node';
+import { describe, expect, it } from 'vitest';
+import type { MicrophoneTrack, ParticipantInfo } from '../../src/agent/room-io.ts';
+import { TRANSCRIPTION_TOPIC } from '../../src/agent/room-io.ts';
+import { RtcRoomIO } from '../../src/agent/rtc-room.ts';
+import { envelope, publishRecording, recordTrack } from '../../src/local/rtc-audio.ts';
+import { fixture } from '../agent/room-helpers.ts';
+import { eventually, nextTrack, startTestLiveKit } from './livekit.ts';
+
+const livekit = await startTestLiveKit();
+
+interface ReceivedText {
+  text: string;
+  sender: string;
+  attributes: Record<string, string>;
+}
+
+function collectTexts(room: Room, topic: string): ReceivedText[] {
+  const received: ReceivedText[] = [];
+  room.registerTextStreamHandler(topic, (reader, participant) => {
+    void reader.readAll().then((text) => received.push({ text, sender: participant.identity, attributes: reader.info.attributes ?? {} }));
+  });
+  return received;
+}
+
+async function interpreterIn(room: string): Promise<RtcRoomIO> {
+  return RtcRoomIO.connect(livekit.url, await livekit.token('interpreter', room, { kind: 'agent' }), room);
+}
+
+const audible = (frames: Parameters<typeof envelope>[0]) => envelope(frames).filter((rms) => rms > 300).length;
+
+describe('RtcRoomIO in the real LiveKit server', () => {
+  it('sees participants, their attributes and changes to them; others see it as an agent', async () => {
+    const speaker = await livekit.join('speaker', 'adapter-people', { attributes: { language: 'de' } });
+    const io = await interpreterIn('adapter-people');
+    expect(io.participants()).toEqual([{ identity: 'speaker', attributes: { language: 'de' }, isAgent: false }]);
+
+    const joined: ParticipantInfo[] = [];
+    const changed: ParticipantInfo[] = [];
+    io.on('participantJoined', (p) => joined.push(p));
+    io.on('attributesChanged', (p) => changed.push(p));
+    const listener = await livekit.join('listener', 'adapter-people', { attributes: { language: 'fr' } });
+    await eventually(() => joined.some((p) => p.identity === 'listener'), 'the listener joining');
+    expect(joined.find((p) => p.identity === 'listener')).toEqual({ identity: 'listener', attributes: { language: 'fr' }, isAgent: false });
+
+    await listener.localParticipant!.setAttributes({ language: 'ja' });
+    await eventually(() => changed.some((p) => p.identity === 'listener' && p.attributes.language === 'ja'), 'the attribute change');
+
+    await eventually(() => speaker.remoteParticipants.has('interpreter'), 'the interpreter at the speaker');
+    expect(speaker.remoteParticipants.get('interpreter')!.kind).toBe(ParticipantKind.AGENT);
+    await io.disconnect();
+  });
+
+  it("receives a speaker's microphone frames and publishes a track another participant hears", async () => {
+    const io = await interpreterIn('adapter-audio');
+    const microphones: MicrophoneTrack[] = [];
+    io.on('microphoneSubscribed', (track) => microphones.push(track));
+    const speaker = await livekit.join('speaker', 'adapter-audio');
+    const listener = await livekit.join('listener', 'adapter-audio');
+    const { samples, sampleRate } = fixture('speech-de.wav');
+
+    const published = await publishRecording(speaker.localParticipant!, samples, sampleRate);
+    await eventually(() => microphones.length === 1, "the speaker's microphone at the interpreter");
+    expect(microphones[0]).toMatchObject({ participant: 'speaker', trackSid: published.trackSid });
+    const heard: Parameters<typeof envelope>[0][number][] = [];
+    void (async () => {
+      for await (const frame of microphones[0]!.frames) heard.push(frame);
+    })();
+    await published.done;
+    await eventually(() => audible(heard) > 50, 'audible microphone frames at the interpreter (1 s of speech)');
+
+    const sink = await io.publishAudio('interpretation-fr', sampleRate);
+    const track = nextTrack(listener, (t, publication) => t.kind === TrackKind.KIND_AUDIO && publication.name === 'interpretation-fr');
+    const { track: remote, participant } = await track;
+    expect(participant.identity).toBe('interpreter');
+    const recording = recordTrack(remote, sampleRate);
+    const frameSamples = sampleRate / 100;
+    for (let i = 0; i + frameSamples <= samples.length; i += frameSamples) {
+      await sink.captureFrame(new AudioFrame(samples.slice(i, i + frameSamples), sampleRate, 1, frameSamples));
+    }
+    await eventually(() => audible(recording.frames) > 50, 'audible interpretation at the listener (1 s of speech)');
+    recording.stop();
+    await sink.close();
+    await published.stop();
+    await io.disconnect();
+  });
+
+  it('writes captions that listeners attribute to the speaker, and only to the listeners it names', async () => {
+    const io = await interpreterIn('adapter-captions');
+    const french = await livekit.join('listener-fr', 'adapter-captions');
+    const german = await livekit.join('listener-de', 'adapter-captions');
+    const toFrench = collectTexts(french, TRANSCRIPTION_TOPIC);
+    const toGerman = collectTexts(german, TRANSCRIPTION_TOPIC);
+    await eventually(() => io.participants().length === 2, 'both listeners at the interpreter');
+
+    const attributes = { 'lk.segment_id': 'u1-fr', 'lk.transcription_final': 'true', language: 'fr' };
+    await io.sendText('Bonjour à tous', { topic: TRANSCRIPTION_TOPIC, attributes, senderIdentity: 'speaker', destinationIdentities: ['listener-fr'] });
+    // One stream to everyone afterwards: data from one sender arrives in order, so once it is at
+    // the German listener, the French-only caption would have been there before it.
+    await io.sendText('Guten Tag', { topic: TRANSCRIPTION_TOPIC, attributes: { ...attributes, 'lk.segment_id': 'u1-de', language: 'de' }, senderIdentity: 'speaker' });
+
+    await eventually(() => toFrench.length === 2 && toGerman.length === 1, 'the captions');
+    expect(toFrench[0]).toEqual({ text: 'Bonjour à tous', sender: 'speaker', attributes });
+    expect(toGerman).toEqual([{ text: 'Guten Tag', sender: 'speaker', attributes: { ...attributes, 'lk.segment_id': 'u1-de', language: 'de' } }]);
+    await io.disconnect();
+  });
+
+  it('a participant that is not an agent cannot caption in another name: the server re-stamps it', async () => {
+    const listener = await livekit.join('listener', 'adapter-restamp');
+    const texts = collectTexts(listener, TRANSCRIPTION_TOPIC);
+    const impostor = await RtcRoomIO.connect(livekit.url, await livekit.token('impostor', 'adapter-restamp'), 'adapter-restamp');
+    await eventually(() => impostor.participants().length === 1, 'the listener at the impostor');
+    await impostor.sendText('fake', { topic: TRANSCRIPTION_TOPIC, attributes: {}, senderIdentity: 'speaker' });
+    await eventually(() => texts.length === 1, 'the text');
+    expect(texts[0]!.sender).toBe('impostor');
+    await impostor.disconnect();
+  });
+
+  it('reports DeleteRoom as room-deleted', async () => {
+    const io = await interpreterIn('adapter-delete');
+    const reasons: string[] = [];
+    io.on('disconnected', (reason) => reasons.push(reason));
+    await livekit.rooms.deleteRoom('adapter-delete');
+    await eventually(() => reasons.length > 0, 'the disconnect');
+    expect(reasons).toEqual(['room-deleted']);
+  });
+});
