@@ -15,6 +15,8 @@ const commands: Record<string, Command> = {
   serve: { summary: 'run the webhook handler as an HTTP server that launches agents', load: () => import('./cli/serve.ts') },
   livekit: { summary: "run LiveKit's own server for development (found, or built once with go)", load: () => import('./cli/livekit.ts') },
   webhook: { summary: 'send a signed LiveKit webhook (for trying `serve`)', load: () => import('./cli/webhook.ts') },
+  speak: { summary: 'play a recording into a room as a microphone, in real time', load: () => import('./cli/speak.ts') },
+  listen: { summary: "hear one language's interpretation in a room and print its captions", load: () => import('./cli/listen.ts') },
   agent: { summary: 'run the interpreter agent for one room', load: () => import('./cli/agent.ts') },
   bench: { summary: 'run the benchmarks and write bench/results/', load: () => import('./cli/bench.ts') },
 };
