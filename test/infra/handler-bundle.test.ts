@@ -95,7 +95,8 @@ function roomStartedBody(): string {
 }
 
 async function signedBy(secret: string, body: string): Promise<string> {
-  const token = new AccessToken(API_KEY, secret);
+  // As a LiveKit server signs: valid 5 minutes.
+  const token = new AccessToken(API_KEY, secret, { ttl: '5m' });
   token.sha256 = createHash('sha256').update(body).digest('base64');
   return token.toJwt();
 }
