@@ -25,12 +25,14 @@ export interface Target {
 
 const started: WebhookService[] = [];
 
-export async function startTarget(options: { launcher?: Launcher; ledger?: LaunchLedger; limits?: Partial<WebhookServerLimits>; relaunchAfterMs?: number } = {}): Promise<Target> {
+export async function startTarget(
+  options: { launcher?: Launcher; ledger?: LaunchLedger; limits?: Partial<WebhookServerLimits>; relaunchAfterMs?: number; profiles?: typeof profiles } = {},
+): Promise<Target> {
   const { logger, lines } = capturingLogger();
   const launcher = options.launcher ?? new DryRunLauncher();
   const service = await startWebhookService({
     credentials: { url: 'ws://127.0.0.1:1', apiKey: API_KEY, apiSecret: API_SECRET },
-    profiles,
+    profiles: options.profiles ?? profiles,
     launcher,
     logger,
     ledger: options.ledger ?? new MemoryLedger(),
