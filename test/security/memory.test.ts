@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const CONNECTIONS = 300;
-/** Measured growth here: 18-22 MB (bodies in flight when their connections are cut); reading bodies before verifying: +125 MB. */
+/** Measured growth here: 10-22 MB (bodies in flight when their connections are cut); reading bodies before verifying: +125 MB. */
 const MEMORY_BOUND_MB = 50;
 let child: ChildProcess;
 let port = 0;
