@@ -64,7 +64,7 @@ async function closeServer(server: Server): Promise<void> {
 const requests = await Promise.all(
   Array.from({ length: 2000 }, async (_, i) => {
     const body = roomEventBody({ event: 'participant_joined', room: `room-${i % 50}`, id: `EV_bench_${i}` });
-    return { body, authorization: await signWebhookBody(body, KEY, SECRET, '1h') };
+    return { body, authorization: await signWebhookBody(body, KEY, SECRET, '5m') };
   }),
 );
 

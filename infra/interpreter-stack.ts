@@ -1,6 +1,6 @@
 /**
  * The whole system in one stack, read top to bottom like the architecture diagram:
- * secrets -> network -> agent task -> webhook endpoint -> reconcile schedule -> outputs.
+ * secrets -> network -> agent task -> launch ledger -> webhook endpoint -> reconcile schedule -> outputs.
  * Environment-agnostic unless a VPC lookup needs an account and region.
  */
 import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { AgentNetwork } from './constructs/agent-network.ts';
 import { InterpreterSecrets } from './constructs/secrets.ts';
 import { InterpreterTask } from './constructs/interpreter-task.ts';
+import { LaunchLedger } from './constructs/launch-ledger.ts';
 import { ReconcileSchedule } from './constructs/reconcile-schedule.ts';
 import { WebhookEndpoint } from './constructs/webhook-endpoint.ts';
 import { acknowledgeAcceptedFindings } from './nag-suppressions.ts';
@@ -26,6 +27,7 @@ export class InterpreterStack extends Stack {
   readonly secrets: InterpreterSecrets;
   readonly network: AgentNetwork;
   readonly task: InterpreterTask;
+  readonly ledger: LaunchLedger;
   readonly webhook: WebhookEndpoint;
   readonly reconcile: ReconcileSchedule;
 
@@ -61,7 +63,17 @@ export class InterpreterStack extends Stack {
       cpuArchitecture: settings.cpuArchitecture,
       logRetention: settings.logRetention,
     });
-    const orchestrator = { projectRoot, profileBundle, livekitUrl, secrets: this.secrets, task: this.task, logRetention: settings.logRetention };
+    this.ledger = new LaunchLedger(this, 'Ledger');
+    const orchestrator = {
+      projectRoot,
+      profileBundle,
+      livekitUrl,
+      secrets: this.secrets,
+      task: this.task,
+      ledger: this.ledger,
+      maxAgents: settings.maxAgents,
+      logRetention: settings.logRetention,
+    };
     this.webhook = new WebhookEndpoint(this, 'Webhook', { ...orchestrator, reservedConcurrency: settings.webhookConcurrency });
     this.reconcile = new ReconcileSchedule(this, 'Reconcile', { ...orchestrator, reservedConcurrency: settings.webhookConcurrency > 0 ? 1 : 0 });
 
@@ -79,6 +91,7 @@ export class InterpreterStack extends Stack {
       secrets: this.secrets,
       network: this.network,
       task: this.task,
+      ledger: this.ledger,
       launcherRoles: [this.webhook.function.role, this.reconcile.function.role].filter((role) => role !== undefined),
     });
   }

@@ -8,17 +8,24 @@ import type { IConstruct } from 'constructs';
 import type { AgentNetwork } from './constructs/agent-network.ts';
 import type { InterpreterSecrets } from './constructs/secrets.ts';
 import type { InterpreterTask } from './constructs/interpreter-task.ts';
+import type { LaunchLedger } from './constructs/launch-ledger.ts';
 
 export interface AcknowledgedParts {
   secrets: InterpreterSecrets;
   network: AgentNetwork;
   task: InterpreterTask;
+  ledger: LaunchLedger;
   /** The roles of the webhook and reconcile functions. */
   launcherRoles: IConstruct[];
 }
 
 export function acknowledgeAcceptedFindings(parts: AcknowledgedParts): void {
-  const { secrets, network, task, launcherRoles } = parts;
+  const { secrets, network, task, ledger, launcherRoles } = parts;
+
+  Validations.of(ledger.table).acknowledge({
+    id: 'AwsSolutions-DDB3',
+    reason: 'The ledger holds handled webhook ids and launched room sids that expire within two days (TTL); nothing in it is worth restoring, and a lost table only means a duplicate webhook could launch again until reconcile sees the running agent.',
+  });
 
   for (const secret of [secrets.azureSpeech, secrets.livekit]) {
     Validations.of(secret).acknowledge({

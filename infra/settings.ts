@@ -25,6 +25,8 @@ export interface InfraSettings {
   logRetention: RetentionDays;
   /** Reserved concurrency of the webhook handler; 0 = none (new accounts with a limit of 10 need this). */
   webhookConcurrency: number;
+  /** Most agent tasks running at once (a cost ceiling), counted before each RunTask. */
+  maxAgents: number;
   /** Import existing secrets instead of creating placeholders (complete ARNs). */
   azureSecretArn?: string;
   livekitSecretArn?: string;
@@ -123,7 +125,9 @@ export function readSettings(context: ContextReader, env: NodeJS.ProcessEnv = pr
     cpuArchitecture: architecture === 'arm64' ? 'arm64' : 'x86_64',
     logRetention: retentionDays as RetentionDays,
     webhookConcurrency: integer('webhookConcurrency', 5),
+    maxAgents: integer('maxAgents', 20),
   };
+  if (settings.maxAgents < 1) problems.push('maxAgents: must be at least 1');
   if (livekitUrl !== undefined) settings.livekitUrl = livekitUrl;
   if (vpcId !== undefined) settings.vpcId = vpcId;
   const azureSecretArn = secretArn('azureSecretArn');

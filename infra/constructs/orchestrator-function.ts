@@ -15,6 +15,7 @@ import { AgentEnv, OrchestratorEnv } from '../../src/common/launch-contract.ts';
 import type { StagedProfileBundle } from '../profile-bundle.ts';
 import type { InterpreterSecrets } from './secrets.ts';
 import type { InterpreterTask } from './interpreter-task.ts';
+import type { LaunchLedger } from './launch-ledger.ts';
 
 /** The handler file, relative to the project root. */
 export const ORCHESTRATOR_ENTRY = 'src/orchestrator/lambda.ts';
@@ -32,6 +33,9 @@ export interface OrchestratorFunctionProps {
   livekitUrl: string;
   secrets: InterpreterSecrets;
   task: InterpreterTask;
+  ledger: LaunchLedger;
+  /** Most agent tasks running at once, counted before each RunTask. */
+  maxAgents: number;
   timeout: Duration;
   /** 0 or absent: no reservation. */
   reservedConcurrency?: number;
@@ -49,7 +53,7 @@ export class OrchestratorFunction extends Construct {
     // An own role instead of AWSLambdaBasicExecutionRole: logs go to this one log group only.
     const role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `${props.description} (logs, LiveKit secret, ECS launches)`,
+      description: `${props.description} (logs, LiveKit secret, launch ledger, ECS launches)`,
     });
     role.addToPrincipalPolicy(
       new PolicyStatement({
@@ -77,6 +81,8 @@ export class OrchestratorFunction extends Construct {
         [OrchestratorEnv.livekitSecretArn]: props.secrets.livekit.secretArn,
         [AgentEnv.profilesPath]: `${LAMBDA_TASK_ROOT}/${FUNCTION_PROFILES_FILE}`,
         ...props.task.launchEnvironment(),
+        [OrchestratorEnv.ledgerTable]: props.ledger.table.tableName,
+        [OrchestratorEnv.maxAgents]: String(props.maxAgents),
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {
@@ -100,6 +106,7 @@ export class OrchestratorFunction extends Construct {
       },
     });
     props.secrets.livekit.grantRead(this.function);
+    props.ledger.grantLedger(this.function);
     props.task.grantLaunch(this.function);
   }
 }

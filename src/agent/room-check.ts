@@ -1,13 +1,19 @@
 /**
- * What the agent does before loading anything heavy: ask LiveKit whether the room still exists
+ * What the agent does before loading anything heavy: ask LiveKit whether its room still exists
  * (joining a finished room would create it again and set off a new `room_started`: a launch
  * loop) and mint its own token for that room only.
+ *
+ * "Its room" is the room *sid* it was launched for: LiveKit gives a new room of the same name a
+ * new sid, so an agent started late (a replayed or delayed launch) must not join that new room,
+ * which has, or will get, an agent of its own.
  */
 import { AccessToken, RoomServiceClient, ServerError } from 'livekit-server-sdk';
 import { AGENT_IDENTITY } from '../common/launch-contract.ts';
 
 export interface LiveKitSettings {
   room: string;
+  /** The sid the agent was launched for; absent (a manual `--room` start): any room of that name. */
+  roomSid?: string;
   livekit: { url: string; apiKey: string; apiSecret: string };
 }
 
@@ -21,13 +27,16 @@ export function roomServiceUrl(livekitUrl: string): string {
   return livekitUrl.replace(/^ws(s?):\/\//, 'http$1://');
 }
 
-/** True when LiveKit lists the room; a clear `AgentStartError` when LiveKit is unreachable or refuses. */
+/**
+ * True when LiveKit lists the room, with the agent's sid when it has one; a clear
+ * `AgentStartError` when LiveKit is unreachable or refuses.
+ */
 export async function roomExists(config: LiveKitSettings): Promise<boolean> {
   const { url, apiKey, apiSecret } = config.livekit;
   const client = new RoomServiceClient(roomServiceUrl(url), apiKey, apiSecret, { requestTimeout: 10 });
   try {
     const rooms = await client.listRooms([config.room]);
-    return rooms.some((r) => r.name === config.room);
+    return rooms.some((r) => r.name === config.room && (!config.roomSid || r.sid === config.roomSid));
   } catch (error) {
     if (error instanceof ServerError && (error.status === 401 || error.status === 403)) {
       throw new AgentStartError(`LiveKit at ${url} rejected the API key '${apiKey}' (HTTP ${error.status}); check LIVEKIT_API_KEY and LIVEKIT_API_SECRET`);

@@ -4,7 +4,7 @@
  * (rtc-node, the Speech SDK) load only after `--help` and the settings are checked.
  */
 import { parseArgs } from 'node:util';
-import { AgentEnv } from '../common/launch-contract.ts';
+import { AgentEnv, roomFromEnv } from '../common/launch-contract.ts';
 
 const HELP = `Usage: interpreter agent --room NAME --profile NAME [--profiles PATH]
 
@@ -12,7 +12,8 @@ Joins one LiveKit room as identity "interpreter" and interprets every speaker in
 languages: one audio track "interpretation-<lang>" per spoken language and lk.transcription captions.
 Exits when the room empties or ends, on SIGTERM (after draining), or at the profile's time limit.
 
-  --room NAME       room to interpret (env ${AgentEnv.room})
+  --room NAME       room to interpret (env ${AgentEnv.room}, or ${AgentEnv.roomBase64}: base64 of its UTF-8;
+                    launchers use the environment only: any room name arrives intact)
   --profile NAME    profile to apply (env ${AgentEnv.profile})
   --profiles PATH   folder of YAML profiles or a JSON bundle (env ${AgentEnv.profilesPath}, default configs)
 
@@ -30,7 +31,9 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const env = process.env;
-  const room = values.room ?? env[AgentEnv.room];
+  const room = values.room ?? roomFromEnv(env);
+  // Launchers pass the sid: the agent then joins only that room, not a later one of the same name.
+  const roomSid = values.room === undefined ? env[AgentEnv.roomSid] || undefined : undefined;
   const profileName = values.profile ?? env[AgentEnv.profile];
   if (!room || !profileName) {
     console.error(`interpreter agent: ${!room ? `--room (or ${AgentEnv.room})` : `--profile (or ${AgentEnv.profile})`} is required\n\n${HELP}`);
@@ -39,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const { createLogger } = await import('../orchestrator/log.ts');
   const { DEFAULT_PROFILES_PATH, findProfile, loadProfilesOrThrow, ProfileError } = await import('../profiles/index.ts');
-  const logger = createLogger({ name: 'interpreter-agent' }).child({ room });
+  const logger = createLogger({ name: 'interpreter-agent' }).child({ room, ...(roomSid ? { sid: roomSid } : {}) });
   const profilesPath = values.profiles ?? env[AgentEnv.profilesPath] ?? DEFAULT_PROFILES_PATH;
   let profiles;
   try {
@@ -60,6 +63,7 @@ export async function run(argv: string[]): Promise<number> {
   const { AgentStartError, agentToken, roomExists } = await import('../agent/room-check.ts');
   const config = {
     room,
+    ...(roomSid ? { roomSid } : {}),
     profile,
     livekit: {
       url: env[AgentEnv.livekitUrl] ?? 'ws://localhost:7880',
@@ -76,7 +80,7 @@ export async function run(argv: string[]): Promise<number> {
   };
   try {
     if (!(await roomExists(config))) {
-      logger.info(`room ${room} no longer exists; nothing to interpret`);
+      logger.info(`room ${room}${roomSid ? ` (sid ${roomSid})` : ''} no longer exists; nothing to interpret`);
       return 0;
     }
     // The plugin (Speech SDK, agents framework) loads only for a room that is really there.

@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import type { llm } from '@livekit/agents';
 import { AudioFrame } from '@livekit/rtc-node';
 import { AgentEnv } from '../common/launch-contract.ts';
-import { WavError, decodeWav, encodeWav } from '../common/wav.ts';
+import { WavError, encodeWav, readWavInput } from '../common/wav.ts';
 import { DEFAULT_PROFILES_PATH, ProfileError, findProfile, loadProfilesOrThrow, planSpeaker } from '../profiles/index.ts';
 import type { LiveInterpreterSession, TranslationEvent } from '../azure/index.ts';
 import { layOut, type PlacedAudio } from './translate/timeline.ts';
@@ -18,7 +18,7 @@ import { webVtt, type Cue } from './translate/webvtt.ts';
 
 const HELP = `Usage: interpreter translate IN.wav --profile NAME --out DIR [--speech-endpoint URL] [--profiles PATH]
 
-Interprets a recording (16-bit PCM WAV, any rate, mono or stereo) into the profile's languages:
+Interprets a recording (WAV: 16/24/32-bit PCM or 32-bit float, any rate, mono or stereo) into the profile's languages:
   DIR/<lang>.wav         translated speech per spoken language, placed at the time of its source
   DIR/<lang>.vtt         WebVTT captions per target language
   DIR/transcript.json    utterances with timings, detected languages and every translation
@@ -83,8 +83,10 @@ async function readInput(path: string) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(code === 'ENOENT' ? `no such file: ${path}` : code === 'EISDIR' ? `${path} is a folder, not a WAV file` : `cannot read ${path}: ${(error as Error).message}`);
   }
-  const wav = decodeWav(bytes, basename(path));
-  if (wav.samples.length === 0) throw new UsageError(`${path} holds no audio`);
+  const wav = readWavInput(bytes, basename(path));
+  if (wav.samples.length === 0) throw new UsageError(`${path} holds no audio${wav.truncated ? ` (${wav.truncated})` : ''}`);
+  // A cut-off recording is still worth interpreting as far as it goes; say what is missing.
+  if (wav.truncated) console.error(`interpreter translate: warning: ${wav.truncated}; translating what is there`);
   return wav;
 }
 

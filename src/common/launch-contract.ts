@@ -7,6 +7,8 @@
 /** Environment the agent process (or container) receives. */
 export const AgentEnv = {
   room: 'INTERPRETER_ROOM',
+  /** The room name as base64 of its UTF-8 bytes, instead of `room`, when an environment cannot hold it (a NUL). */
+  roomBase64: 'INTERPRETER_ROOM_B64',
   roomSid: 'INTERPRETER_ROOM_SID',
   profile: 'INTERPRETER_PROFILE',
   /** Folder of YAML profiles, or a JSON file of validated profiles (what the image ships). */
@@ -29,6 +31,12 @@ export const OrchestratorEnv = {
   subnets: 'INTERPRETER_SUBNETS',
   securityGroups: 'INTERPRETER_SECURITY_GROUPS',
   assignPublicIp: 'INTERPRETER_ASSIGN_PUBLIC_IP',
+  /** Most agents running at once, counted before each launch (default 20). */
+  maxAgents: 'INTERPRETER_MAX_AGENTS',
+  /** DynamoDB table of handled event ids and launched room sids (the CDK stack sets it). */
+  ledgerTable: 'INTERPRETER_LEDGER_TABLE',
+  /** Webhooks whose `createdAt` is older than this many seconds are answered as stale (default 120). */
+  webhookMaxAgeSeconds: 'INTERPRETER_WEBHOOK_MAX_AGE_SECONDS',
   /** Secrets Manager ARNs: the handler fetches the values once per container. */
   livekitSecretArn: 'LIVEKIT_SECRET_ARN',
   azureSecretArn: 'AZURE_SPEECH_SECRET_ARN',
@@ -42,17 +50,47 @@ export interface LaunchRequest {
   room: string;
   roomSid: string;
   profile: string;
-  /** LiveKit's webhook event id: the idempotency key for this launch. */
-  eventId?: string;
+  /**
+   * Idempotency key of this launch: the room sid and the ledger's generation of it
+   * (`RM_x-g1`). Two calls with one key are one launch (ECS: RunTask's clientToken).
+   */
+  launchId?: string;
 }
 
-/** The env a launcher passes to the agent for one launch. */
+/**
+ * The env a launcher passes to the agent for one launch. Room data travels only here, never as
+ * argv: a room name is any string LiveKit allows (one starting with `-`, spaces, newlines), and
+ * argv parsing would read some of them as flags. A process environment cannot hold a NUL, so a
+ * name with one travels as base64 in `INTERPRETER_ROOM_B64` (the other name is then absent).
+ */
 export function agentLaunchEnv(request: LaunchRequest): Record<string, string> {
-  return {
-    [AgentEnv.room]: request.room,
-    [AgentEnv.roomSid]: request.roomSid,
-    [AgentEnv.profile]: request.profile,
-  };
+  const env: Record<string, string> = {};
+  if (request.room.includes('\0')) env[AgentEnv.roomBase64] = Buffer.from(request.room, 'utf8').toString('base64');
+  else env[AgentEnv.room] = request.room;
+  env[AgentEnv.roomSid] = request.roomSid;
+  env[AgentEnv.profile] = request.profile;
+  return env;
+}
+
+/** The room name a launcher passed (`agentLaunchEnv`), or undefined when none was. */
+export function roomFromEnv(env: Record<string, string | undefined>): string | undefined {
+  const encoded = env[AgentEnv.roomBase64];
+  if (encoded) return Buffer.from(encoded, 'base64').toString('utf8');
+  return env[AgentEnv.room] || undefined;
+}
+
+/**
+ * Why a launch request cannot reach an agent intact, or undefined. UTF-8 (what environments,
+ * task overrides and LiveKit's protocol carry) cannot encode a lone UTF-16 surrogate; LiveKit's
+ * protobuf strings are valid UTF-8, so such a name is not a room of a real server.
+ */
+export function launchRequestProblem(request: LaunchRequest): string | undefined {
+  for (const [field, value] of [['room name', request.room], ['room sid', request.roomSid], ['profile', request.profile]] as const) {
+    if (value.length === 0) return `${field} is empty`;
+    if (/[\uD800-\uDFFF]/u.test(value)) return `${field} is not valid Unicode (a lone surrogate)`;
+  }
+  if (request.roomSid.includes('\0') || request.profile.includes('\0')) return 'room sid or profile contains a NUL';
+  return undefined;
 }
 
 /** Identity the agent joins rooms with; the orchestrator uses it to tell agents from people. */

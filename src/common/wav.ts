@@ -98,6 +98,85 @@ export function decodeWav(file: Uint8Array, what = 'WAV file'): DecodedWav {
   return { format, samples };
 }
 
+/** What `readWavInput` took from a recording, as 16-bit samples whatever the file held. */
+export interface WavInput {
+  /** The file's format; `bitsPerSample` and `formatTag` say what it held before conversion. */
+  format: WavFormat;
+  /** Interleaved samples, converted to 16 bits. */
+  samples: Int16Array;
+  /** Set when the file ends early: what is missing, for a warning. The samples are what there is. */
+  truncated?: string;
+}
+
+const FORMAT_PCM = 1;
+const FORMAT_FLOAT = 3;
+
+/**
+ * Reads a recording for `interpreter translate`: integer PCM of 16, 24 or 32 bits, 32-bit float,
+ * each also as WAVE_FORMAT_EXTENSIBLE, converted to 16-bit samples. A file that ends inside its
+ * data is read as far as it goes, with `truncated` saying what is missing; one that ends before
+ * its data starts is a `WavError`.
+ */
+export function readWavInput(file: Uint8Array, what = 'WAV file'): WavInput {
+  if (!startsWithRiff(file)) throw new WavError(`${what} is not a WAV file (no RIFF header)`);
+  const header = parseWavHeader(file);
+  if (!header) throw new WavError(`${what} is truncated: it ends before its audio (no complete fmt and data chunks)`);
+  const { dataOffset: _offset, dataLength: _length, ...format } = header;
+  const bytesPerSample = inputSampleBytes(format, what);
+  const frameBytes = bytesPerSample * format.channels;
+  const available = file.length - header.dataOffset;
+  // Streaming writers leave the length at 0 or 0xffffffff: trust the bytes that are there.
+  const streaming = header.dataLength === 0 || header.dataLength === 0xffffffff;
+  const declared = streaming ? available : header.dataLength;
+  const length = Math.min(declared, available) - (Math.min(declared, available) % frameBytes);
+  const samples = new Int16Array(length / bytesPerSample);
+  const view = new DataView(file.buffer, file.byteOffset + header.dataOffset, length);
+  const read = sampleReader(format, view);
+  for (let i = 0; i < samples.length; i++) samples[i] = read(i);
+  const input: WavInput = { format, samples };
+  if (declared > available) {
+    const seconds = (bytes: number) => (bytes / frameBytes / format.sampleRate).toFixed(1);
+    input.truncated = `${what} is truncated: its data chunk declares ${declared} bytes (${seconds(declared)} s) but the file holds ${available} (${seconds(available)} s); the last ${seconds(declared - available)} s are missing`;
+  } else if (length < declared && streaming) {
+    input.truncated = `${what} ends inside a sample frame; its last ${declared - length} byte(s) are dropped`;
+  }
+  return input;
+}
+
+function inputSampleBytes(format: WavFormat, what: string): number {
+  const { formatTag, bitsPerSample } = format;
+  const ok = (formatTag === FORMAT_PCM && (bitsPerSample === 16 || bitsPerSample === 24 || bitsPerSample === 32)) || (formatTag === FORMAT_FLOAT && bitsPerSample === 32);
+  if (!ok) {
+    if (formatTag === FORMAT_PCM || formatTag === FORMAT_FLOAT) {
+      throw new WavError(`${what} has ${bitsPerSample}-bit samples; 16-bit PCM is required, or 24-/32-bit PCM or 32-bit float (sox in.wav -b 16 out.wav)`);
+    }
+    throw new WavError(`${what} is not PCM (format tag ${formatTag}); convert it with: sox in.wav -e signed-integer -b 16 out.wav`);
+  }
+  if (format.channels < 1 || format.channels > 8) throw new WavError(`${what} has ${format.channels} channels`);
+  if (format.sampleRate < 8000 || format.sampleRate > 192000) throw new WavError(`${what} has an unusable sample rate of ${format.sampleRate} Hz`);
+  return bitsPerSample / 8;
+}
+
+/** The i-th sample of `view` as a 16-bit value: integer formats keep their top 16 bits, float is scaled and clamped. */
+function sampleReader(format: WavFormat, view: DataView): (i: number) => number {
+  if (format.formatTag === FORMAT_FLOAT) {
+    return (i) => {
+      const value = view.getFloat32(i * 4, true);
+      const clamped = Number.isNaN(value) ? 0 : Math.max(-1, Math.min(1, value));
+      return Math.round(clamped * 32767);
+    };
+  }
+  switch (format.bitsPerSample) {
+    case 24:
+      // Little-endian 24-bit: the top two bytes are the 16-bit sample.
+      return (i) => view.getInt16(i * 3 + 1, true);
+    case 32:
+      return (i) => view.getInt32(i * 4, true) >> 16;
+    default:
+      return (i) => view.getInt16(i * 2, true);
+  }
+}
+
 /** A 44-byte canonical PCM header; `dataLength` 0xffffffff marks a stream of unknown length. */
 export function wavHeader(sampleRate: number, channels: number, dataLength: number): Buffer {
   const header = Buffer.alloc(44);

@@ -5,7 +5,10 @@
  */
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AgentEnv, OrchestratorEnv } from '../common/launch-contract.ts';
+import { DEV_API_KEY, DEV_API_SECRET, checkDevKeyBind } from '../common/dev-credentials.ts';
 import type { EcsSettings } from './ecs-launcher.ts';
+import { DEFAULT_MAX_AGENTS } from './launcher.ts';
+import { DEFAULT_MAX_EVENT_AGE_SECONDS } from './webhook.ts';
 
 export type LauncherKind = 'local' | 'dry-run' | 'ecs';
 
@@ -20,7 +23,43 @@ export class ConfigError extends Error {
 }
 
 /** `livekit-server --dev` listens here with this key pair. */
-export const DEV_LIVEKIT: LiveKitCredentials = { url: 'ws://localhost:7880', apiKey: 'devkey', apiSecret: 'secret' };
+export const DEV_LIVEKIT: LiveKitCredentials = { url: 'ws://localhost:7880', apiKey: DEV_API_KEY, apiSecret: DEV_API_SECRET };
+
+/**
+ * Throws `ConfigError` when a listener may not bind `host` with these credentials (the public dev
+ * secret on a non-loopback address without `throwaway`); returns the warning to log when
+ * `throwaway` allows it. The rule itself is `checkDevKeyBind` in `src/common/dev-credentials.ts`.
+ */
+export function assertBindAllowed(host: string, credentials: { apiKey: string; apiSecret: string }, throwaway = false, what = 'interpreter serve'): string | undefined {
+  const verdict = checkDevKeyBind({ host, apiKey: credentials.apiKey, apiSecret: credentials.apiSecret, throwaway, what });
+  if (!verdict.allowed) throw new ConfigError(verdict.problem);
+  return verdict.warning;
+}
+
+/** Settings of the webhook handling shared by `serve` and the Lambda. */
+export interface WebhookSettings {
+  maxAgents: number;
+  maxEventAgeSeconds: number;
+  /** DynamoDB table of the launch ledger; absent: this process's memory. */
+  ledgerTable?: string;
+}
+
+export function webhookSettings(env: Env): WebhookSettings {
+  const table = env[OrchestratorEnv.ledgerTable];
+  return {
+    maxAgents: wholeNumber(env, OrchestratorEnv.maxAgents, DEFAULT_MAX_AGENTS, 1),
+    maxEventAgeSeconds: wholeNumber(env, OrchestratorEnv.webhookMaxAgeSeconds, DEFAULT_MAX_EVENT_AGE_SECONDS, 1),
+    ...(table ? { ledgerTable: table } : {}),
+  };
+}
+
+function wholeNumber(env: Env, name: string, fallback: number, min: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name}=${text} is not a whole number of at least ${min}`);
+  return value;
+}
 
 type Env = Record<string, string | undefined>;
 

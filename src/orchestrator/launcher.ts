@@ -5,6 +5,9 @@
  */
 import type { LaunchRequest } from '../common/launch-contract.ts';
 
+/** Default most agents at once, for every launcher (`--max-agents`, `INTERPRETER_MAX_AGENTS`). */
+export const DEFAULT_MAX_AGENTS = 20;
+
 export interface RunningAgent {
   room: string;
   roomSid: string;
@@ -23,8 +26,17 @@ export interface RoomRef {
 
 export interface Launcher {
   readonly kind: 'local' | 'ecs' | 'dry-run';
-  /** Starts an agent unless one already runs for the room. Throws `LaunchError` on failure. */
+  /**
+   * Starts an agent unless one already runs for the room sid. The check and the registration of
+   * the new agent are one atomic step: concurrent calls for one sid start one agent. Throws
+   * `LaunchError` on failure.
+   */
   launch(request: LaunchRequest): Promise<LaunchResult>;
+  /**
+   * Why this launcher can never run `request` (a name too long for an ECS override, ...), or
+   * undefined. Checked before the webhook is answered, so the refusal is a clear 4xx.
+   */
+  refuses(request: LaunchRequest): string | undefined;
   /** Stops every agent of the room; returns how many were asked to stop. */
   stop(room: RoomRef): Promise<number>;
   running(): Promise<RunningAgent[]>;
@@ -32,12 +44,15 @@ export interface Launcher {
   close(): Promise<void>;
 }
 
-/** A launch that failed. `status` is what the webhook answers: 5xx makes LiveKit retry. */
+/**
+ * A launch that failed. `status` is what the webhook answers where it waits for the launch
+ * (Lambda): 5xx makes LiveKit retry, 4xx (a request no retry can fix) does not.
+ */
 export class LaunchError extends Error {
   override name = 'LaunchError';
   constructor(
     message: string,
-    readonly status: 500 | 502 | 503 = 502,
+    readonly status: 422 | 500 | 502 | 503 = 502,
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -1,19 +1,20 @@
 /**
  * Runs each room's agent as a child process on this machine (`interpreter serve`): one process per
- * room, logs prefixed with the room name, SIGTERM then SIGKILL on stop, a cap on how many run.
+ * room sid, logs prefixed with the room name, SIGTERM then SIGKILL on stop, a cap on how many
+ * processes are alive. Room data goes to the child in its environment only (`agentLaunchEnv`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { agentLaunchEnv, type LaunchRequest } from '../common/launch-contract.ts';
-import { LaunchError, servesRoom, type LaunchResult, type Launcher, type RoomRef, type RunningAgent } from './launcher.ts';
+import { AgentEnv, agentLaunchEnv, launchRequestProblem, type LaunchRequest } from '../common/launch-contract.ts';
+import { DEFAULT_MAX_AGENTS, LaunchError, servesRoom, type LaunchResult, type Launcher, type RoomRef, type RunningAgent } from './launcher.ts';
 import type { Logger } from './log.ts';
 
 export const INTERPRETER_BIN = fileURLToPath(new URL('../../bin/interpreter.js', import.meta.url));
 
 export interface LocalProcessLauncherOptions {
   logger: Logger;
-  /** Program and leading arguments; `agent --room R --profile P` is appended. Default: this package's CLI. */
+  /** Program and leading arguments; `agent` is appended. Default: this package's CLI. */
   command?: readonly string[];
   /** Extra environment for every agent (LiveKit and Azure settings); the launch contract is added per room. */
   env?: Record<string, string | undefined>;
@@ -32,14 +33,20 @@ export interface AgentExit {
 
 interface Child {
   agent: RunningAgent;
-  process: ChildProcess;
-  exited: Promise<AgentExit>;
+  /** Resolves once the process runs, rejects when it could not start. */
+  started: Promise<ChildProcess>;
+  /** Resolves when the process has exited (at once when it never started). */
+  exited: Promise<AgentExit | undefined>;
+  process?: ChildProcess;
   stopping: boolean;
 }
 
 export class LocalProcessLauncher implements Launcher {
   readonly kind = 'local' as const;
-  private readonly children = new Map<string, Child>();
+  /** The current agent of each room sid. */
+  private readonly bySid = new Map<string, Child>();
+  /** Every process not yet exited, also those being stopped or replaced: what the cap counts and `close()` ends. */
+  private readonly alive = new Set<Child>();
   private readonly exitListeners = new Set<(exit: AgentExit) => void>();
   private readonly command: readonly string[];
   private readonly maxAgents: number;
@@ -47,7 +54,7 @@ export class LocalProcessLauncher implements Launcher {
 
   constructor(private readonly options: LocalProcessLauncherOptions) {
     this.command = options.command ?? [process.execPath, INTERPRETER_BIN];
-    this.maxAgents = options.maxAgents ?? 20;
+    this.maxAgents = options.maxAgents ?? DEFAULT_MAX_AGENTS;
     this.stopGraceMs = options.stopGraceMs ?? 15_000;
   }
 
@@ -57,79 +64,137 @@ export class LocalProcessLauncher implements Launcher {
     return () => this.exitListeners.delete(listener);
   }
 
+  refuses(request: LaunchRequest): string | undefined {
+    return launchRequestProblem(request);
+  }
+
   async launch(request: LaunchRequest): Promise<LaunchResult> {
-    const existing = this.find({ name: request.room, sid: request.roomSid });
-    if (existing && !existing.stopping) return { status: 'already-running', agent: existing.agent };
-    if (this.children.size >= this.maxAgents) {
+    // Everything up to `register` runs without an await: the check and the registration are one
+    // step, so concurrent launches of one sid find the first one's entry.
+    const existing = this.bySid.get(request.roomSid);
+    if (existing && !existing.stopping) {
+      await existing.started;
+      return { status: 'already-running', agent: existing.agent };
+    }
+    const problem = this.refuses(request);
+    if (problem) throw new LaunchError(`cannot launch an agent for this room: ${problem}`, 422);
+    // An earlier room of the same name has ended (LiveKit gives a new room a new sid): its agent goes.
+    const replaced = [...this.bySid.values()].filter((c) => c.agent.room === request.room && c.agent.roomSid !== request.roomSid && !c.stopping);
+    const live = this.alive.size - replaced.length;
+    if (live >= this.maxAgents) {
+      this.options.logger.error({ room: request.room, sid: request.roomSid, alive: this.alive.size, maxAgents: this.maxAgents }, `agent cap reached: ${this.alive.size} local agents alive (--max-agents ${this.maxAgents}); room ${request.room} gets none until one ends`);
       throw new LaunchError(`local launcher is at its limit of ${this.maxAgents} agents; room ${request.room} must wait`, 503);
     }
-    const [program, ...leading] = this.command;
-    if (!program) throw new LaunchError('local launcher has an empty command', 500);
-    const args = [...leading, 'agent', '--room', request.room, '--profile', request.profile];
-    const child = spawn(program, args, {
-      env: { ...process.env, ...this.options.env, ...agentLaunchEnv(request) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const spawned = await new Promise<Error | undefined>((resolve) => {
-      child.once('spawn', () => resolve(undefined));
-      child.once('error', (error) => resolve(error));
-    });
-    if (spawned || child.pid === undefined) {
-      throw new LaunchError(`could not start agent for room ${request.room}: ${spawned?.message ?? 'no pid'}`, 500, { cause: spawned });
+    const child = this.register(request, replaced);
+    try {
+      await child.started;
+    } catch (error) {
+      throw new LaunchError(`could not start agent for room ${request.room}: ${error instanceof Error ? error.message : String(error)}`, 500, { cause: error });
     }
-    const agent: RunningAgent = { room: request.room, roomSid: request.roomSid, profile: request.profile, id: String(child.pid), startedAt: Date.now() };
-    const log = this.options.logger.child({ room: request.room, pid: child.pid });
-    prefixLines(child.stdout, (line) => log.info({ stream: 'stdout' }, line));
-    prefixLines(child.stderr, (line) => log.warn({ stream: 'stderr' }, line));
-    // The exit handler runs after `entry` exists: a child cannot exit within this synchronous block.
-    const exited = new Promise<AgentExit>((resolve) => {
-      child.once('exit', (code, signal) => {
-        if (this.children.get(request.room) === entry) this.children.delete(request.room);
-        const exit: AgentExit = { agent, code, signal, requested: entry.stopping };
-        if (!entry.stopping && code !== 0) log.error({ code, signal }, `agent for room ${request.room} exited with ${signal ?? `code ${code}`}`);
-        else log.info({ code, signal }, `agent for room ${request.room} exited`);
-        for (const listener of this.exitListeners) listener(exit);
-        resolve(exit);
-      });
-    });
-    const entry: Child = { agent, process: child, stopping: false, exited };
-    this.children.set(request.room, entry);
-    log.info({ profile: request.profile }, `agent started for room ${request.room}`);
-    return { status: 'launched', agent };
+    return { status: 'launched', agent: child.agent };
   }
 
   async stop(room: RoomRef): Promise<number> {
-    const child = this.find(room);
-    if (!child) return 0;
-    await this.terminate(child);
-    return 1;
+    const children = [...this.bySid.values()].filter((c) => servesRoom(c.agent, room) && !c.stopping);
+    await Promise.all(children.map((child) => this.terminate(child)));
+    return children.length;
   }
 
   async running(): Promise<RunningAgent[]> {
-    return [...this.children.values()].filter((c) => !c.stopping).map((c) => c.agent);
+    return [...this.bySid.values()].filter((c) => !c.stopping).map((c) => c.agent);
+  }
+
+  /** Process ids of every agent process not yet exited (for operators and tests). */
+  pids(): number[] {
+    return [...this.alive].flatMap((c) => (c.process?.pid !== undefined ? [c.process.pid] : []));
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.children.values()].map((child) => this.terminate(child)));
+    await Promise.all([...this.alive].map((child) => this.terminate(child)));
   }
 
-  private find(room: RoomRef): Child | undefined {
-    for (const child of this.children.values()) if (servesRoom(child.agent, room)) return child;
-    return undefined;
+  private register(request: LaunchRequest, replaced: Child[]): Child {
+    const agent: RunningAgent = { room: request.room, roomSid: request.roomSid, profile: request.profile, id: 'starting', startedAt: Date.now() };
+    const started = deferred<ChildProcess>();
+    const exited = deferred<AgentExit | undefined>();
+    const child: Child = { agent, stopping: false, started: started.promise, exited: exited.promise };
+    const start = async (): Promise<ChildProcess> => {
+      await Promise.all(replaced.map((old) => this.terminate(old)));
+      if (child.stopping) throw new Error('stopped before it started');
+      return this.spawnAgent(request, child, exited.resolve);
+    };
+    start().then(started.resolve, (error: unknown) => {
+      this.forget(child);
+      exited.resolve(undefined);
+      started.reject(error);
+    });
+    // Awaited by `launch` and `terminate`; this keeps a failed start from being an unhandled rejection.
+    started.promise.catch(() => undefined);
+    this.bySid.set(request.roomSid, child);
+    this.alive.add(child);
+    return child;
+  }
+
+  private async spawnAgent(request: LaunchRequest, child: Child, markExited: (exit: AgentExit) => void): Promise<ChildProcess> {
+    const [program, ...leading] = this.command;
+    if (!program) throw new Error('the local launcher has an empty command');
+    const env: Record<string, string | undefined> = { ...process.env, ...this.options.env };
+    // Whichever form of the room name this launch does not use must not leak in from our own env.
+    delete env[AgentEnv.room];
+    delete env[AgentEnv.roomBase64];
+    Object.assign(env, agentLaunchEnv(request));
+    const proc = spawn(program, [...leading, 'agent'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const failed = await new Promise<Error | undefined>((resolve) => {
+      proc.once('spawn', () => resolve(undefined));
+      proc.once('error', (error) => resolve(error));
+    });
+    if (failed || proc.pid === undefined) throw failed ?? new Error('no pid');
+    child.process = proc;
+    child.agent.id = String(proc.pid);
+    const log = this.options.logger.child({ room: request.room, pid: proc.pid });
+    prefixLines(proc.stdout, (line) => log.info({ stream: 'stdout' }, line));
+    prefixLines(proc.stderr, (line) => log.warn({ stream: 'stderr' }, line));
+    proc.once('exit', (code, signal) => {
+      this.forget(child);
+      const exit: AgentExit = { agent: child.agent, code, signal, requested: child.stopping };
+      if (!child.stopping && code !== 0) log.error({ code, signal }, `agent for room ${request.room} exited with ${signal ?? `code ${code}`}`);
+      else log.info({ code, signal }, `agent for room ${request.room} exited`);
+      for (const listener of this.exitListeners) listener(exit);
+      markExited(exit);
+    });
+    log.info({ profile: request.profile, sid: request.roomSid }, `agent started for room ${request.room}`);
+    return proc;
+  }
+
+  private forget(child: Child): void {
+    this.alive.delete(child);
+    if (this.bySid.get(child.agent.roomSid) === child) this.bySid.delete(child.agent.roomSid);
   }
 
   private async terminate(child: Child): Promise<void> {
     child.stopping = true;
-    if (child.process.exitCode === null && child.process.signalCode === null) {
-      child.process.kill('SIGTERM');
-      const timer = setTimeout(() => child.process.kill('SIGKILL'), this.stopGraceMs);
+    const proc = await child.started.catch(() => undefined);
+    if (proc && proc.exitCode === null && proc.signalCode === null) {
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), this.stopGraceMs);
       try {
         await child.exited;
       } finally {
         clearTimeout(timer);
       }
     }
+    await child.exited;
   }
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve: (value: T) => void = () => undefined;
+  let reject: (error: unknown) => void = () => undefined;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
 }
 
 function prefixLines(stream: NodeJS.ReadableStream | null, emit: (line: string) => void): void {

@@ -21,6 +21,8 @@ export interface RoomEventInput {
   sid?: string;
   metadata?: string;
   id?: string;
+  /** Seconds since the epoch when LiveKit queued the event (default: now). */
+  createdAt?: number;
 }
 
 /** A webhook body as LiveKit sends it; ids look like LiveKit's (`EV_`, `RM_` + base62). */
@@ -28,7 +30,7 @@ export function roomEventBody(input: RoomEventInput): string {
   const now = Math.floor(Date.now() / 1000);
   const event = new WebhookEvent({
     id: input.id ?? `EV_${randomId()}`,
-    createdAt: BigInt(now),
+    createdAt: BigInt(input.createdAt ?? now),
     room: new Room({
       name: input.room,
       sid: input.sid ?? roomSidFor(input.room),

@@ -11,6 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { fixtureProfiles, projectRoot } from './synth.ts';
 
 const cleanups: string[] = [];
+/** Each test runs a whole `cdk synth` (tsx, two esbuild bundles): slow on a loaded 2-core machine; the spawn has its own 120 s cap. */
+const SYNTH_TIMEOUT_MS = 150_000;
 afterAll(() => cleanups.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
 /** Runs the cdk CLI with no AWS credentials, no notices and no telemetry. */
@@ -38,14 +40,14 @@ describe('npx cdk synth', () => {
     const out = outdir();
     const result = cdk(['synth', '-c', `profiles=${fixtureProfiles}`, '-o', out]);
     expect(result.status, result.stderr).toBe(0);
-    for (const type of ['AWS::Lambda::Function', 'AWS::Lambda::Url', 'AWS::ECS::TaskDefinition', 'AWS::SecretsManager::Secret', 'AWS::IAM::Policy']) {
+    for (const type of ['AWS::Lambda::Function', 'AWS::Lambda::Url', 'AWS::ECS::TaskDefinition', 'AWS::SecretsManager::Secret', 'AWS::IAM::Policy', 'AWS::DynamoDB::GlobalTable']) {
       expect(result.stdout).toContain(type);
     }
     const templates = readdirSync(out).filter((f) => f.endsWith('.template.json'));
     expect(templates).toEqual(['LiveKitInterpreter.template.json']);
     const template = JSON.parse(readFileSync(join(out, templates[0]!), 'utf8')) as { Outputs: Record<string, unknown> };
     expect(Object.keys(template.Outputs)).toContain('WebhookUrl');
-  });
+  }, SYNTH_TIMEOUT_MS);
 
   it('fails on a broken profile with the messages of `interpreter validate`, naming file and line, no stack trace', () => {
     const broken = mkdtempSync(join(tmpdir(), 'broken-profiles-'));
@@ -67,7 +69,7 @@ describe('npx cdk synth', () => {
     const positioned = (validate.stdout + validate.stderr).split('\n').filter((line) => /\.yaml:\d+:\d+/.test(line));
     expect(positioned.length).toBeGreaterThan(0);
     for (const line of positioned) expect(output).toContain(line);
-  });
+  }, SYNTH_TIMEOUT_MS);
 
   it('fails on a profile that is not even YAML, naming file and line', () => {
     const broken = mkdtempSync(join(tmpdir(), 'broken-yaml-'));
@@ -76,11 +78,11 @@ describe('npx cdk synth', () => {
     const result = cdk(['synth', '-c', `profiles=${broken}`, '-o', outdir()]);
     expect(result.status).not.toBe(0);
     expect(result.stdout + result.stderr).toMatch(/broken\.yaml:\d+:\d+ +YAML syntax/);
-  });
+  }, SYNTH_TIMEOUT_MS);
 
   it('fails on a setting Fargate cannot run, saying what is accepted', () => {
     const result = cdk(['synth', '-c', `profiles=${fixtureProfiles}`, '-c', 'taskCpu=3000', '-o', outdir()]);
     expect(result.status).not.toBe(0);
     expect(result.stdout + result.stderr).toContain('taskCpu: 3000 is not a Fargate size; use one of 256, 512, 1024, 2048, 4096');
-  });
+  }, SYNTH_TIMEOUT_MS);
 });

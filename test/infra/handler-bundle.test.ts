@@ -6,6 +6,7 @@
  */
 import { ECSClient, ListTasksCommand, RunTaskCommand, DescribeTasksCommand } from '@aws-sdk/client-ecs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { AccessToken } from 'livekit-server-sdk';
@@ -27,6 +28,7 @@ type Handler = (event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyStructu
 
 const ecs = mockClient(ECSClient);
 const secretsManager = mockClient(SecretsManagerClient);
+const dynamo = mockClient(DynamoDBClient);
 let synth: Synthesized;
 let handler: Handler;
 const savedEnv = { ...process.env };
@@ -44,6 +46,7 @@ function deployedEnvironment(assetDir: string): Record<string, string> {
     [OrchestratorEnv.taskDefinition]: TASK_DEFINITION_ARN,
     [OrchestratorEnv.subnets]: 'subnet-aaa,subnet-bbb',
     [OrchestratorEnv.securityGroups]: 'sg-123',
+    [OrchestratorEnv.ledgerTable]: 'interpreter-ledger',
   };
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(fn.Properties.Environment.Variables)) {
@@ -67,18 +70,22 @@ beforeAll(async () => {
   const bundle = (await import(pathToFileURL(entry).href)) as { handler: Handler; reconcileHandler: unknown };
   expect(typeof bundle.reconcileHandler).toBe('function');
   handler = bundle.handler;
-});
+  // A synth bundles two functions with esbuild: minutes, not seconds, on a loaded 2-core machine.
+}, 180_000);
 
 afterAll(() => {
   process.env = savedEnv;
   ecs.restore();
   secretsManager.restore();
+  dynamo.restore();
   synth?.cleanup();
 });
 
 beforeEach(() => {
   ecs.reset();
   secretsManager.reset();
+  dynamo.reset();
+  dynamo.on(PutItemCommand).resolves({});
   secretsManager.on(GetSecretValueCommand, { SecretId: LIVEKIT_SECRET_ARN }).resolves({ SecretString: JSON.stringify({ apiKey: API_KEY, apiSecret: API_SECRET }) });
   ecs.on(ListTasksCommand).resolves({ taskArns: [] });
   ecs.on(DescribeTasksCommand).resolves({ tasks: [] });
@@ -95,7 +102,8 @@ function roomStartedBody(): string {
 }
 
 async function signedBy(secret: string, body: string): Promise<string> {
-  const token = new AccessToken(API_KEY, secret);
+  // As a LiveKit server signs: valid 5 minutes.
+  const token = new AccessToken(API_KEY, secret, { ttl: '5m' });
   token.sha256 = createHash('sha256').update(body).digest('base64');
   return token.toJwt();
 }
@@ -149,6 +157,11 @@ describe('the bundled webhook handler', () => {
     );
     // The LiveKit credentials came from Secrets Manager, by the ARN in the env (first call of this container).
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    // The event and the room sid were claimed in the stack's ledger table before RunTask.
+    expect(dynamo.commandCalls(PutItemCommand).map((c) => [c.args[0].input.TableName, c.args[0].input.Item?.pk?.S])).toEqual([
+      ['interpreter-ledger', 'event#EV_bundle_test_1'],
+      ['interpreter-ledger', 'room#RM_bundle_test'],
+    ]);
   });
 
   it('rejects a webhook signed with another secret (401) and launches nothing', async () => {

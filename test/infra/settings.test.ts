@@ -15,6 +15,7 @@ describe('readSettings', () => {
       cpuArchitecture: 'x86_64',
       logRetention: RetentionDays.ONE_MONTH,
       webhookConcurrency: 5,
+      maxAgents: 20,
     });
   });
 
@@ -43,6 +44,7 @@ describe('readSettings', () => {
     [{ logRetentionDays: 10 }, 'logRetentionDays: 10 is not a CloudWatch retention'],
     [{ privateSubnets: 'yes' }, "privateSubnets: 'yes' must be true or false"],
     [{ webhookConcurrency: '-1' }, "webhookConcurrency: '-1' is not a whole number"],
+    [{ maxAgents: '0' }, 'maxAgents: must be at least 1'],
     [{ azureSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:azure' }, 'azureSecretArn: '],
   ])('rejects %j', (context, message) => {
     expect(() => readSettings(fromContext(context), {})).toThrow(SettingsError);

@@ -17,7 +17,8 @@ type Json = Record<string, unknown>;
 let deployed: Synthesized;
 beforeAll(() => {
   deployed = synthesize();
-});
+  // Synth bundles two functions with esbuild: slow on a loaded 2-core machine.
+}, 180_000);
 afterAll(() => deployed?.cleanup());
 
 function resourcesOf(type: string, synth = deployed): Record<string, Json> {
@@ -43,6 +44,7 @@ function launcherStatements(synth: Synthesized): unknown[] {
     'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':task/', ref(stack, task.cluster), '/*']],
   };
   return [
+    { Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], Effect: 'Allow', Resource: getAtt(stack, stack.ledger.table, 'Arn') },
     { Action: 'iam:PassRole', Condition: { StringLike: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } }, Effect: 'Allow', Resource: [getAtt(stack, task.taskDefinition.executionRole!, 'Arn'), getAtt(stack, task.taskDefinition.taskRole, 'Arn')] },
     { Action: 'ecs:RunTask', Effect: 'Allow', Resource: ref(stack, task.taskDefinition) },
     { Action: ['ecs:DescribeTasks', 'ecs:StopTask'], Condition: { ArnEquals: { 'ecs:cluster': clusterArn } }, Effect: 'Allow', Resource: tasksOfCluster },
@@ -79,6 +81,8 @@ describe('the webhook endpoint and the reconcile schedule', () => {
       [OrchestratorEnv.subnets]: { 'Fn::Join': ['', [ref(stack, publicSubnets[0]!), ',', ref(stack, publicSubnets[1]!)]] },
       [OrchestratorEnv.securityGroups]: getAtt(stack, stack.network.securityGroup, 'GroupId'),
       [OrchestratorEnv.assignPublicIp]: 'ENABLED',
+      [OrchestratorEnv.ledgerTable]: ref(stack, stack.ledger.table),
+      [OrchestratorEnv.maxAgents]: '20',
       NODE_OPTIONS: '--enable-source-maps',
     };
     expect(webhook.Environment).toEqual({ Variables: expectedEnv });
@@ -117,6 +121,29 @@ describe('the webhook endpoint and the reconcile schedule', () => {
     }
   });
 });
+
+describe('the launch ledger', () => {
+  it('is an on-demand DynamoDB table keyed by pk whose items expire by TTL, readable and writable only item by item', () => {
+    const { stack, template } = deployed;
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+    // Only the two orchestrator functions may touch it, and the agent task not at all.
+    const grants = Object.values(resourcesOf('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(properties(policy).PolicyDocument).includes(logicalIdOf(stack)))
+      .map((policy) => (properties(policy).Roles as { Ref: string }[]).map((r) => r.Ref))
+      .flat()
+      .sort();
+    expect(grants).toEqual([ref(stack, stack.reconcile.function.role!).Ref, ref(stack, stack.webhook.function.role!).Ref].sort());
+  });
+});
+
+function logicalIdOf(stack: Synthesized['stack']): string {
+  return ref(stack, stack.ledger.table).Ref;
+}
 
 describe('the agent task', () => {
   it('is a Fargate task from the Dockerfile with secrets as ECS secrets, a drain timeout, health check and logs', () => {
@@ -247,7 +274,7 @@ describe('with private subnets and imported secrets', () => {
   let variant: Synthesized;
   beforeAll(() => {
     variant = synthesize({ privateSubnets: 'true', azureSecretArn: azureArn, livekitSecretArn: livekitArn, livekitUrl: 'wss://example.livekit.cloud', webhookConcurrency: '0' });
-  });
+  }, 180_000);
   afterAll(() => variant?.cleanup());
 
   it('puts tasks behind one NAT gateway without public IPs', () => {

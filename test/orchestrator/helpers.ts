@@ -2,6 +2,7 @@ import type { Profile } from '../../src/profiles/types.ts';
 import { roomEventBody, signWebhookBody } from '../../src/orchestrator/signing.ts';
 import { silentLogger, type Logger } from '../../src/orchestrator/log.ts';
 import { pino } from 'pino';
+import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 
 export const API_KEY = 'APItestkey';
 export const API_SECRET = 'test-secret-that-is-long-enough-for-hs256';
@@ -36,3 +37,17 @@ export function capturingLogger(): { logger: Logger; lines: Record<string, unkno
 }
 
 export { silentLogger };
+
+export const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** A compact JWT with any header and claims, signed as `alg` says (or not at all). */
+export function forgeJwt(header: Record<string, unknown>, claims: Record<string, unknown>, secret = API_SECRET): string {
+  const input = `${b64(header)}.${b64(claims)}`;
+  const alg = header.alg;
+  let signature = Buffer.alloc(0);
+  if (alg === 'HS256' || alg === 'HS384' || alg === 'HS512') signature = createHmac(`sha${String(alg).slice(2)}`, secret).update(input).digest();
+  if (alg === 'RS256') signature = sign('sha256', Buffer.from(input), generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey);
+  if (alg === 'ES256') signature = sign('sha256', Buffer.from(input), { key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey, dsaEncoding: 'ieee-p1363' });
+  return `${input}.${signature.toString('base64url')}`;
+}
+

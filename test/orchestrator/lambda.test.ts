@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handler, resetRuntime } from '../../src/orchestrator/lambda.ts';
 import { resetSecretCache } from '../../src/orchestrator/config.ts';
@@ -9,6 +10,7 @@ import { API_KEY, API_SECRET, signedEvent } from './helpers.ts';
 
 const ecs = mockClient(ECSClient);
 const secrets = mockClient(SecretsManagerClient);
+const dynamo = mockClient(DynamoDBClient);
 const env = {
   LIVEKIT_URL: 'wss://example.livekit.cloud',
   LIVEKIT_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:livekit-abc',
@@ -19,6 +21,7 @@ const env = {
   INTERPRETER_SUBNETS: 'subnet-1,subnet-2',
   INTERPRETER_SECURITY_GROUPS: 'sg-1',
   INTERPRETER_ASSIGN_PUBLIC_IP: 'ENABLED',
+  INTERPRETER_LEDGER_TABLE: 'interpreter-ledger',
   LOG_LEVEL: 'silent',
 };
 const saved: Record<string, string | undefined> = {};
@@ -40,6 +43,9 @@ beforeEach(() => {
   resetSecretCache();
   ecs.reset();
   secrets.reset();
+  dynamo.reset();
+  dynamo.on(PutItemCommand).resolves({});
+  dynamo.on(UpdateItemCommand).resolves({});
   secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ apiKey: API_KEY, apiSecret: API_SECRET }) });
   ecs.on(ListTasksCommand).resolves({ taskArns: [] });
   ecs.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:aws:ecs:task/1' }], failures: [] });
@@ -67,10 +73,29 @@ describe('Lambda webhook handler', () => {
     expect(secrets.commandCalls(GetSecretValueCommand)[0]?.args[0].input).toEqual({ SecretId: env.LIVEKIT_SECRET_ARN });
     expect(ecs.commandCalls(RunTaskCommand)[0]?.args[0].input).toMatchObject({
       cluster: 'interpreter',
-      clientToken: 'EV_lambda',
+      clientToken: 'RM_lambda-g1',
       startedBy: 'RM_lambda',
       networkConfiguration: { awsvpcConfiguration: { assignPublicIp: 'ENABLED', subnets: ['subnet-1', 'subnet-2'] } },
     });
+  });
+
+  it('claims the event id and the room sid in the DynamoDB ledger with conditional writes before RunTask', async () => {
+    const signed = await signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_ledger', id: 'EV_ledger' });
+    expect((await handler(await functionUrlEvent(signed.body, signed.authorization))).statusCode).toBe(200);
+    const puts = dynamo.commandCalls(PutItemCommand).map((c) => c.args[0].input);
+    expect(puts).toEqual([
+      expect.objectContaining({ TableName: 'interpreter-ledger', Item: expect.objectContaining({ pk: { S: 'event#EV_ledger' } }), ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now' }),
+      expect.objectContaining({ TableName: 'interpreter-ledger', Item: expect.objectContaining({ pk: { S: 'room#RM_ledger' }, generation: { N: '1' } }), ConditionExpression: 'attribute_not_exists(pk) OR expiresAt < :now' }),
+    ]);
+  });
+
+  it('launches nothing for a delivery another instance already handled (the ledger condition fails)', async () => {
+    dynamo.on(PutItemCommand).rejects(new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }));
+    const signed = await signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_other', id: 'EV_other' });
+    const result = await handler(await functionUrlEvent(signed.body, signed.authorization));
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body ?? '{}')).toMatchObject({ action: 'duplicate' });
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
   });
 
   it('answers 401 to a forged request and runs nothing', async () => {
@@ -78,6 +103,7 @@ describe('Lambda webhook handler', () => {
     const result = await handler(await functionUrlEvent(forged.body, forged.authorization));
     expect(result.statusCode).toBe(401);
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+    expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(0);
   });
 
   it('answers 500 with a pointer to the logs when the secret is not filled in yet, and recovers once it is', async () => {

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { LocalProcessLauncher, type AgentExit } from '../../src/orchestrator/local-launcher.ts';
 import { reconcile } from '../../src/orchestrator/reconcile.ts';
+import { RoomLaunches } from '../../src/orchestrator/launches.ts';
+import { MemoryLedger } from '../../src/orchestrator/ledger.ts';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { API_KEY, API_SECRET, capturingLogger, testProfile } from './helpers.ts';
 import { startTwirpServer, type TwirpServer } from './livekit-twirp.ts';
@@ -10,7 +12,7 @@ const fakeAgent = fileURLToPath(new URL('../fixtures/orchestrator/fake-agent.mjs
 const launchers: LocalProcessLauncher[] = [];
 let twirp: TwirpServer | undefined;
 
-function makeLauncher(mode = 'run', options: { maxAgents?: number; stopGraceMs?: number } = {}) {
+function makeLauncher(mode = 'run', options: { maxAgents?: number; stopGraceMs?: number; command?: string[] } = {}) {
   const { logger, lines } = capturingLogger();
   const launcher = new LocalProcessLauncher({ logger, command: [process.execPath, fakeAgent], env: { FAKE_AGENT_MODE: mode }, ...options });
   launchers.push(launcher);
@@ -45,7 +47,8 @@ describe('LocalProcessLauncher', () => {
     expect((await launcher.launch({ room: 'board-q3', roomSid: 'RM_1', profile: 'board-meeting' })).status).toBe('already-running');
     await waitFor(() => lines.some((l) => String(l.msg).startsWith('fake agent')), 'the agent log line');
     const line = lines.find((l) => String(l.msg).startsWith('fake agent'));
-    expect(line).toMatchObject({ room: 'board-q3', msg: 'fake agent agent --room board-q3 --profile board-meeting room=board-q3 sid=RM_1 profile=board-meeting' });
+    // Room data only in the environment: argv is `agent` alone.
+    expect(line).toMatchObject({ room: 'board-q3', msg: 'fake agent agent room="board-q3" sid=RM_1 profile=board-meeting' });
     expect(await launcher.running()).toHaveLength(1);
   });
 
@@ -88,11 +91,86 @@ describe('LocalProcessLauncher', () => {
     const relaunched = nextExit(launcher);
     const report = await reconcile({
       profiles: [testProfile('board-meeting', ['board-*'])],
-      launcher,
+      // The agent crashed at once; with no relaunch delay reconcile starts it again right away.
+      launches: new RoomLaunches({ launcher, ledger: new MemoryLedger(), logger: capturingLogger().logger, relaunchAfterMs: 0 }),
       logger: capturingLogger().logger,
       listRooms: async () => (await rooms.listRooms()).map((r) => ({ name: r.name, sid: r.sid, metadata: r.metadata })),
     });
     expect(report.launched).toEqual(['board-q3']);
     await relaunched;
+  });
+});
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function expectExited(pid: number): Promise<void> {
+  // Only used after close() has resolved, which waits for every child's exit event.
+  expect(isAlive(pid), `pid ${pid} still alive`).toBe(false);
+}
+
+describe('LocalProcessLauncher keyed by room sid', () => {
+  it('starts one process for concurrent launches of one sid (check and register are one step)', async () => {
+    const { launcher } = makeLauncher();
+    const results = await Promise.all(Array.from({ length: 5 }, () => launcher.launch({ room: 'board-q3', roomSid: 'RM_once', profile: 'p' })));
+    expect(results.filter((r) => r.status === 'launched')).toHaveLength(1);
+    expect(launcher.pids()).toHaveLength(1);
+    const pid = launcher.pids()[0]!;
+    await launcher.close();
+    await expectExited(pid);
+  });
+
+  it('stops the previous agent of a name before launching for a new sid: six sids under a cap of three leave one agent, no orphan', async () => {
+    const { launcher } = makeLauncher('run', { maxAgents: 3 });
+    const seen = new Set<number>();
+    for (let i = 0; i < 6; i++) {
+      expect((await launcher.launch({ room: 'board-q3', roomSid: `RM_gen${i}`, profile: 'p' })).status).toBe('launched');
+      for (const pid of launcher.pids()) seen.add(pid);
+      expect(launcher.pids()).toHaveLength(1);
+    }
+    expect((await launcher.running()).map((a) => a.roomSid)).toEqual(['RM_gen5']);
+    expect(seen.size).toBe(6);
+    await launcher.close();
+    for (const pid of seen) await expectExited(pid);
+  });
+
+  it('counts processes still shutting down against its cap', async () => {
+    const { launcher, lines } = makeLauncher('ignore-term', { maxAgents: 1, stopGraceMs: 60_000 });
+    await launcher.launch({ room: 'a', roomSid: 'RM_a', profile: 'p' });
+    await waitFor(() => lines.some((l) => String(l.msg).startsWith('fake agent')), 'start');
+    const stopping = launcher.stop({ name: 'a', sid: 'RM_a' });
+    expect(await launcher.running()).toEqual([]);
+    await expect(launcher.launch({ room: 'b', roomSid: 'RM_b', profile: 'p' })).rejects.toMatchObject({ status: 503 });
+    expect(lines.some((l) => l.level === 50 && String(l.msg).startsWith('agent cap reached'))).toBe(true);
+    const pid = launcher.pids()[0]!;
+    process.kill(pid, 'SIGKILL');
+    await stopping;
+    expect(launcher.pids()).toEqual([]);
+  });
+
+  it('answers a spawn failure with a 500 LaunchError and keeps no entry', async () => {
+    const { launcher } = makeLauncher('run', { command: ['/nonexistent/interpreter-binary'] });
+    await expect(launcher.launch({ room: 'a', roomSid: 'RM_a', profile: 'p' })).rejects.toMatchObject({ name: 'LaunchError', status: 500 });
+    expect(await launcher.running()).toEqual([]);
+    expect(launcher.pids()).toEqual([]);
+  });
+
+  it.each([
+    ['a NUL', 'board\u0000evil'],
+    ['a leading dash', '--profile=other'],
+    ['newlines and quotes', 'board "q3"\nnext line'],
+    ['10 KB', `board-${'x'.repeat(10_000)}`],
+  ])('passes a room name with %s to the agent intact', async (_name, room) => {
+    const { launcher, lines } = makeLauncher();
+    expect((await launcher.launch({ room, roomSid: 'RM_odd', profile: 'p' })).status).toBe('launched');
+    await waitFor(() => lines.some((l) => String(l.msg).startsWith('fake agent')), 'start');
+    const line = String(lines.find((l) => String(l.msg).startsWith('fake agent'))?.msg);
+    expect(line).toBe(`fake agent agent room=${JSON.stringify(room)} sid=RM_odd profile=p`);
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { roomEventBody, signWebhookBody } from '../../src/orchestrator/signing.ts';
@@ -12,7 +13,8 @@ let child: ChildProcess;
 let base = '';
 
 beforeAll(async () => {
-  child = spawn(process.execPath, ['bin/interpreter.js', 'serve', '--launcher', 'dry-run', '--port', '0', '--host', '127.0.0.1', '--reconcile-seconds', '0'], {
+  // No --host: the default must be loopback.
+  child = spawn(process.execPath, ['bin/interpreter.js', 'serve', '--launcher', 'dry-run', '--port', '0', '--reconcile-seconds', '0'], {
     cwd: root,
     env: { ...process.env, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -21,8 +23,8 @@ beforeAll(async () => {
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       try {
-        const entry = JSON.parse(line) as { port?: number };
-        if (entry.port) resolve(`http://127.0.0.1:${entry.port}`);
+        const entry = JSON.parse(line) as { port?: number; msg?: string };
+        if (entry.port && entry.msg?.includes('http://127.0.0.1:')) resolve(`http://127.0.0.1:${entry.port}`);
       } catch {
         // not a log line
       }
@@ -36,6 +38,31 @@ afterAll(async () => {
   child.kill('SIGTERM');
   await exited;
 });
+
+async function agents(): Promise<number> {
+  return ((await (await fetch(`${base}/healthz`)).json()) as { agents: number }).agents;
+}
+
+/** Polls /healthz until `check` holds: the launch happens after the 202 answer. */
+async function agentsUntil(check: (n: number) => boolean): Promise<number> {
+  for (let i = 0; i < 400; i++) {
+    const n = await agents();
+    if (check(n)) return n;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('agent count never reached the expected value');
+}
+
+function statusOfHeadersOnly(headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${base}/webhook`, { method: 'POST', headers: { 'content-type': 'application/webhook+json', ...headers } }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', reject);
+    request.flushHeaders();
+  });
+}
 
 async function post(body: string, authorization?: string) {
   const response = await fetch(`${base}/webhook`, {
@@ -55,26 +82,34 @@ describe('interpreter serve --launcher dry-run', () => {
 
   it('answers a correctly signed room_started with 2xx and the chosen profile, a forged one with 401', async () => {
     const body = roomEventBody({ event: 'room_started', room: 'board-q3', sid: 'RM_serve1' });
-    expect(await post(body, await signWebhookBody(body, KEY, SECRET))).toEqual({ status: 200, body: expect.objectContaining({ action: 'launched', profile: 'board-meeting' }) });
+    expect(await post(body, await signWebhookBody(body, KEY, SECRET))).toEqual({ status: 202, body: expect.objectContaining({ action: 'launching', profile: 'board-meeting' }) });
     expect((await post(body, await signWebhookBody(body, KEY, 'forged-secret-forged-secret-xxxx'))).status).toBe(401);
     expect((await post(body)).status).toBe(401);
   });
 
   it('launches exactly once for 20 concurrent deliveries of the same event', async () => {
+    const before = await agents();
     const body = roomEventBody({ event: 'room_started', room: 'board-dup', sid: 'RM_serve_dup', id: 'EV_serve_dup' });
     const authorization = await signWebhookBody(body, KEY, SECRET);
     const responses = await Promise.all(Array.from({ length: 20 }, () => post(body, authorization)));
-    expect(responses.map((r) => r.status)).toEqual(Array(20).fill(200));
-    expect(responses.filter((r) => r.body.action === 'launched')).toHaveLength(1);
-    expect(responses.filter((r) => r.body.action === 'duplicate')).toHaveLength(19);
-    const health = (await (await fetch(`${base}/healthz`)).json()) as { agents: number };
-    expect(health.agents).toBe(2);
+    expect(responses.filter((r) => r.status === 202 && r.body.action === 'launching')).toHaveLength(1);
+    expect(responses.filter((r) => r.status === 200 && r.body.action === 'duplicate')).toHaveLength(19);
+    expect(await agentsUntil((n) => n > before)).toBe(before + 1);
   });
 
-  it('refuses an oversized body with 413 and a wrong path with 404', async () => {
+  it('refuses an oversized signed body with 413 (the limit fits LiveKit metadata), a wrong path with 404', async () => {
+    expect(MAX_WEBHOOK_BYTES).toBeGreaterThanOrEqual(1024 * 1024);
     const huge = 'x'.repeat(MAX_WEBHOOK_BYTES + 10);
-    expect((await post(huge, 'whatever')).status).toBe(413);
+    // Headers only: the server answers from the declared length, before any of the body.
+    expect(await statusOfHeadersOnly({ 'content-length': String(huge.length), authorization: await signWebhookBody(huge, KEY, SECRET) })).toBe(413);
     expect((await fetch(`${base}/nope`, { method: 'POST', body: '{}' })).status).toBe(404);
+  });
+
+  it('accepts a signed room_started carrying 512 KiB of room metadata', async () => {
+    const metadata = JSON.stringify({ notes: '"\\'.repeat(512 * 1024 / 3) });
+    const body = roomEventBody({ event: 'room_started', room: 'board-meta', sid: 'RM_serve_meta', metadata });
+    expect(Buffer.byteLength(body)).toBeGreaterThan(1024 * 1024);
+    expect((await post(body, await signWebhookBody(body, KEY, SECRET))).status).toBe(202);
   });
 
   it('interpreter webhook send signs as LiveKit does and the server accepts it', async () => {
@@ -83,6 +118,20 @@ describe('interpreter serve --launcher dry-run', () => {
     sent.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise((resolve) => sent.once('exit', resolve));
     expect(code).toBe(0);
-    expect(output).toMatch(/^200 .*"action":"(launched|no-profile)"/);
+    expect(output).toMatch(/^(202|200) .*"action":"(launching|no-profile)"/);
+  });
+});
+
+describe('interpreter serve on a non-loopback address', () => {
+  it('refuses to start with the dev key pair on 0.0.0.0 unless --throwaway, and says how to expose it', async () => {
+    const refused = spawn(process.execPath, ['bin/interpreter.js', 'serve', '--launcher', 'dry-run', '--port', '0', '--host', '0.0.0.0', '--reconcile-seconds', '0'], {
+      cwd: root,
+      env: { ...process.env, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET },
+    });
+    let stderr = '';
+    refused.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise((resolve) => refused.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/refusing to listen on 0\.0\.0\.0 with the public dev API secret.*--throwaway/);
   });
 });

@@ -4,15 +4,19 @@ import { createHash } from 'node:crypto';
 import { createWebhookHandler } from '../../src/orchestrator/webhook.ts';
 import { DryRunLauncher } from '../../src/orchestrator/dry-run-launcher.ts';
 import { LaunchError, type Launcher } from '../../src/orchestrator/launcher.ts';
+import { MemoryLedger } from '../../src/orchestrator/ledger.ts';
 import { roomEventBody, signWebhookBody } from '../../src/orchestrator/signing.ts';
 import { API_KEY, API_SECRET, capturingLogger, signedEvent, silentLogger, testProfile } from './helpers.ts';
 
 const profiles = [testProfile('board-meeting', ['board-*']), testProfile('all-hands', ['all-hands-*'])];
 
 function setup(launcher: Launcher = new DryRunLauncher()) {
-  const handle = createWebhookHandler({ apiKey: API_KEY, apiSecret: API_SECRET, profiles, launcher, logger: silentLogger() });
-  return { handle, launcher };
+  const { logger, lines } = capturingLogger();
+  const handle = createWebhookHandler({ apiKey: API_KEY, apiSecret: API_SECRET, profiles, launcher, logger });
+  return { handle, launcher, lines };
 }
+
+const warnings = (lines: Record<string, unknown>[]) => lines.filter((l) => l.level === 40);
 
 describe('webhook verification', () => {
   it('launches for a correctly signed room_started and says which profile', async () => {
@@ -20,7 +24,7 @@ describe('webhook verification', () => {
     const { handle } = setup(launcher);
     const response = await handle(await signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_board' }));
     expect(response).toEqual({ status: 200, body: expect.objectContaining({ action: 'launched', room: 'board-q3', profile: 'board-meeting' }) });
-    expect(launcher.launches()).toEqual([expect.objectContaining({ room: 'board-q3', roomSid: 'RM_board', profile: 'board-meeting' })]);
+    expect(launcher.launches()).toEqual([expect.objectContaining({ room: 'board-q3', roomSid: 'RM_board', profile: 'board-meeting', launchId: 'RM_board-g1' })]);
   });
 
   it.each([
@@ -30,13 +34,15 @@ describe('webhook verification', () => {
     ['an expired token', async (body: string) => expiredToken(body)],
     ['a Bearer prefix', async (body: string) => `Bearer ${await signWebhookBody(body, API_KEY, API_SECRET)}`],
     ['garbage', async () => 'not-a-jwt'],
-  ])('rejects %s with 401 and launches nothing', async (_name, authorize) => {
+  ])('rejects %s with 401, one warn line, and launches nothing', async (_name, authorize) => {
     const launcher = new DryRunLauncher();
-    const { handle } = setup(launcher);
+    const { handle, lines } = setup(launcher);
     const body = roomEventBody({ event: 'room_started', room: 'board-q3' });
     const response = await handle({ body, authorization: await authorize(body) });
     expect(response.status).toBe(401);
     expect(launcher.calls).toEqual([]);
+    expect(warnings(lines)).toHaveLength(1);
+    expect(warnings(lines)[0]).toMatchObject({ status: 401, reason: expect.any(String) });
   });
 
   it('rejects a body that is not the one signed (401)', async () => {
@@ -53,18 +59,71 @@ describe('webhook verification', () => {
     ['a JSON array', '[1,2,3]'],
     ['a wrong-typed field', '{"event":"room_started","room":{"name":42}}'],
     ['an event without a name', '{"id":"EV_1"}'],
-    ['room_started without a room', '{"event":"room_started","id":"EV_2"}'],
-  ])('answers 400 for %s (signed correctly)', async (_name, body) => {
+    ['room_started without a room', `{"event":"room_started","id":"EV_2","createdAt":"${Math.floor(Date.now() / 1000)}"}`],
+  ])('answers 400 for %s (signed correctly), with one warn line', async (_name, body) => {
     const launcher = new DryRunLauncher();
-    const { handle } = setup(launcher);
+    const { handle, lines } = setup(launcher);
     const response = await handle({ body, authorization: await signWebhookBody(body, API_KEY, API_SECRET) });
     expect(response.status).toBe(400);
     expect(response.body).toHaveProperty('error');
     expect(launcher.calls).toEqual([]);
+    expect(warnings(lines)).toEqual([expect.objectContaining({ status: 400 })]);
+  });
+});
+
+describe('stale and replayed events', () => {
+  it.each([
+    ['older than the window', -600, /\d+ s old \(limit 120 s\)/],
+    ['from the future', 600, /in the future/],
+  ])('answers an event %s as stale, launches nothing and logs why', async (_name, offsetSeconds, reason) => {
+    const launcher = new DryRunLauncher();
+    const { handle, lines } = setup(launcher);
+    const response = await handle(await signedEvent({ event: 'room_started', room: 'board-q3', createdAt: Math.floor(Date.now() / 1000) + offsetSeconds }));
+    expect(response).toEqual({ status: 200, body: expect.objectContaining({ action: 'stale', reason: expect.stringMatching(reason) }) });
+    expect(launcher.calls).toEqual([]);
+    expect(warnings(lines)).toHaveLength(1);
+  });
+
+  it('answers a room_started for a finished room sid as a duplicate, even with a new event id', async () => {
+    const launcher = new DryRunLauncher();
+    const { handle } = setup(launcher);
+    await handle(await signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_done', id: 'EV_1' }));
+    await handle(await signedEvent({ event: 'room_finished', room: 'board-q3', sid: 'RM_done', id: 'EV_2' }));
+    const late = await handle(await signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_done', id: 'EV_3' }));
+    expect(late.body).toMatchObject({ action: 'duplicate', reason: 'room RM_done has finished' });
+    expect(launcher.launches()).toHaveLength(1);
+  });
+
+  it('two handlers sharing one ledger (two Lambda instances) launch a room once', async () => {
+    const ledger = new MemoryLedger();
+    const launchers = [new DryRunLauncher(), new DryRunLauncher()];
+    const handlers = launchers.map((launcher) => createWebhookHandler({ apiKey: API_KEY, apiSecret: API_SECRET, profiles, launcher, ledger, logger: silentLogger() }));
+    const delivery = await signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_shared', id: 'EV_shared' });
+    const retry = await signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_shared', id: 'EV_other' });
+    const responses = await Promise.all([handlers[0]!(delivery), handlers[1]!(delivery), handlers[1]!(retry), handlers[0]!(retry)]);
+    expect(responses.filter((r) => 'action' in r.body && r.body.action === 'launched')).toHaveLength(1);
+    expect(launchers[0]!.launches().length + launchers[1]!.launches().length).toBe(1);
   });
 });
 
 describe('webhook routing', () => {
+  it('answers at once (202 launching) and launches afterwards', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const inner = new DryRunLauncher();
+    const slow: Launcher = { ...delegate(inner), launch: async (request) => (await gate, inner.launch(request)) };
+    const { handle } = setup(slow);
+    const signed = await signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_slow' });
+    const authorized = handle.authorize(signed.authorization);
+    if (!authorized.ok) throw new Error('not authorized');
+    const result = await handle.accept(signed.body, authorized.token);
+    expect(result.response).toEqual({ status: 202, body: expect.objectContaining({ action: 'launching', profile: 'board-meeting' }) });
+    expect(inner.launches()).toEqual([]);
+    release();
+    expect(await result.work).toMatchObject({ status: 200, body: { action: 'launched' } });
+    expect(inner.launches()).toHaveLength(1);
+  });
+
   it('acknowledges and ignores events it does not use', async () => {
     const { handle, launcher } = setup();
     const response = await handle(await signedEvent({ event: 'participant_joined', room: 'board-q3' }));
@@ -77,6 +136,14 @@ describe('webhook routing', () => {
     const response = await handle(await signedEvent({ event: 'room_started', room: 'random-chat' }));
     expect(response).toEqual({ status: 200, body: expect.objectContaining({ action: 'no-profile', room: 'random-chat', reason: expect.any(String) }) });
     expect((launcher as DryRunLauncher).calls).toEqual([]);
+  });
+
+  it('refuses with 422 (no LiveKit retry) a room the launcher can never run', async () => {
+    const { handle, launcher, lines } = setup();
+    const response = await handle(await signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_\u0000x' }));
+    expect(response).toEqual({ status: 422, body: expect.objectContaining({ error: expect.stringContaining('contains a NUL') }) });
+    expect((launcher as DryRunLauncher).launches()).toEqual([]);
+    expect(warnings(lines)).toHaveLength(1);
   });
 
   it('stops the agent on room_finished, and a room_finished without room_started is harmless', async () => {
@@ -102,27 +169,24 @@ describe('webhook routing', () => {
     expect((await handle(delivery)).body).toMatchObject({ action: 'duplicate' });
   });
 
-  it('a second room_started for a room with a running agent is a duplicate, not a second agent', async () => {
+  it('collapses 20 concurrent room_started of one room sid with distinct event ids into one launch', async () => {
     const launcher = new DryRunLauncher();
     const { handle } = setup(launcher);
-    await handle(await signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_x', id: 'EV_a' }));
-    const again = await handle(await signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_x', id: 'EV_b' }));
-    expect(again.body).toMatchObject({ action: 'duplicate' });
-    expect(await launcher.running()).toHaveLength(1);
+    const deliveries = await Promise.all(Array.from({ length: 20 }, (_, i) => signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_many', id: `EV_${i}` })));
+    const responses = await Promise.all(deliveries.map((d) => handle(d)));
+    expect(responses.filter((r) => 'action' in r.body && r.body.action === 'launched')).toHaveLength(1);
+    expect(launcher.launches()).toHaveLength(1);
   });
 
   it('answers 5xx when the launch fails, logs it, and launches on the retry of the same event', async () => {
     const inner = new DryRunLauncher();
     let failures = 1;
     const flaky: Launcher = {
-      kind: 'dry-run',
+      ...delegate(inner),
       launch: async (request) => {
         if (failures-- > 0) throw new LaunchError('ECS is having a moment', 503);
         return inner.launch(request);
       },
-      stop: (room) => inner.stop(room),
-      running: () => inner.running(),
-      close: async () => {},
     };
     const { logger, lines } = capturingLogger();
     const handle = createWebhookHandler({ apiKey: API_KEY, apiSecret: API_SECRET, profiles, launcher: flaky, logger });
@@ -135,7 +199,18 @@ describe('webhook routing', () => {
   });
 });
 
-/** A token whose expiry lies two minutes in the past, beyond the receiver's 10 s of clock tolerance. */
+function delegate(inner: Launcher): Launcher {
+  return {
+    kind: inner.kind,
+    refuses: (request) => inner.refuses(request),
+    launch: (request) => inner.launch(request),
+    stop: (room) => inner.stop(room),
+    running: () => inner.running(),
+    close: () => inner.close(),
+  };
+}
+
+/** A token whose expiry lies two minutes in the past, beyond the one minute of clock skew allowed. */
 async function expiredToken(body: string): Promise<string> {
   const token = new AccessToken(API_KEY, API_SECRET, { ttl: '-2m' });
   token.sha256 = createHash('sha256').update(body).digest('base64');
