@@ -2,9 +2,9 @@
 import { networkInterfaces } from 'node:os';
 import { parseArgs } from 'node:util';
 import { LiveKitBinaryError, LIVEKIT_SERVER_VERSION, resolveLiveKitServer } from '../local/livekit-binary.ts';
-import { DEV_API_KEY, DEV_API_SECRET } from '../local/livekit-config.ts';
+import { DEV_API_KEY, DEV_API_SECRET } from '../common/dev-credentials.ts';
 import { LiveKitStartError, startLiveKit } from '../local/livekit-server.ts';
-import { refuseDevKeysOffLoopback } from '../local/exposure.ts';
+import { checkDevKeyBind } from '../common/dev-credentials.ts';
 
 const HELP = `Usage: interpreter livekit [options]
 
@@ -25,7 +25,7 @@ Prints the URL, key and secret once the server answers.
   --redis HOST:PORT    share rooms with other nodes through this Redis
   --log-level L        debug | info | warn | error (default info)
   --grace-ms N         on Ctrl-C, how long connected participants get before the stop is forced (default 5000)
-  --expose-dev-keys    allow a non-loopback --bind with the public devkey:secret (throwaway setups only)
+  --throwaway          allow a non-loopback --bind with the public devkey:secret (throwaway setups only)
   --install            only find or build the server, and print its absolute path as the last line`;
 
 class UsageError extends Error {}
@@ -78,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
         redis: { type: 'string' },
         'log-level': { type: 'string', default: 'info' },
         'grace-ms': { type: 'string' },
-        'expose-dev-keys': { type: 'boolean' },
+        throwaway: { type: 'boolean' },
         install: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -102,7 +102,13 @@ export async function run(argv: string[]): Promise<number> {
     if (logLevel !== 'debug' && logLevel !== 'info' && logLevel !== 'warn' && logLevel !== 'error') throw new UsageError(`--log-level must be debug, info, warn or error, not '${logLevel}'`);
     const keys = parseKeys(values.keys);
     const bindAddresses = values.bind ?? defaultBind();
-    refuseDevKeysOffLoopback(bindAddresses, keys, { allow: values['expose-dev-keys'] === true, what: 'interpreter livekit', flag: '--expose-dev-keys' });
+    for (const host of bindAddresses) {
+      for (const [apiKey, apiSecret] of Object.entries(keys)) {
+        const verdict = checkDevKeyBind({ host, apiKey, apiSecret, throwaway: values.throwaway === true, what: 'interpreter livekit', flag: '--throwaway' });
+        if (!verdict.allowed) throw new UsageError(verdict.problem.replace('Set LIVEKIT_API_KEY and LIVEKIT_API_SECRET to a real key pair', 'Pass your own key pair (--keys KEY:SECRET)'));
+        if (verdict.warning) console.error(`warning: ${verdict.warning}`);
+      }
+    }
     const graceMs = seconds(values['grace-ms'], '--grace-ms', 5_000);
 
     const server = await startLiveKit({

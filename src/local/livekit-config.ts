@@ -7,10 +7,6 @@
  */
 import { stringify } from 'yaml';
 
-/** `livekit-server --dev`'s well-known pair: fine on loopback, never on a network. */
-export const DEV_API_KEY = 'devkey';
-export const DEV_API_SECRET = 'secret';
-
 export interface LiveKitServerSettings {
   /** Signalling and HTTP (RoomService, `/rtc`, `/agent`) port. */
   port: number;

@@ -9,7 +9,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DEV_API_KEY, DEV_API_SECRET, liveKitConfigYaml, type LiveKitServerSettings } from './livekit-config.ts';
+import { DEV_API_KEY, DEV_API_SECRET } from '../common/dev-credentials.ts';
+import { liveKitConfigYaml, type LiveKitServerSettings } from './livekit-config.ts';
 import { freeTcpPort, freeUdpPort } from './ports.ts';
 
 export class LiveKitStartError extends Error {

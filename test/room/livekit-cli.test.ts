@@ -8,7 +8,7 @@ import { AccessToken } from 'livekit-server-sdk';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DEV_API_KEY, DEV_API_SECRET } from '../../src/local/livekit-config.ts';
+import { DEV_API_KEY, DEV_API_SECRET } from '../../src/common/dev-credentials.ts';
 import { LiveKitStartError, startLiveKit } from '../../src/local/livekit-server.ts';
 import { binaryVersion, LIVEKIT_SERVER_VERSION } from '../../src/local/livekit-binary.ts';
 import { freeTcpPort, freeUdpPort } from '../../src/local/ports.ts';
@@ -71,8 +71,8 @@ describe('interpreter livekit', () => {
 
   it('refuses a non-loopback --bind with the public dev keys, and takes it with your own', async () => {
     const refused = await livekitCli([...(await freePorts()), '--bind', '10.200.0.1']);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/public development key pair devkey:secret/);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/refusing to listen on 10\.200\.0\.1 with the public dev API secret 'secret'.*--throwaway/);
 
     const child = spawn(process.execPath, [bin, 'livekit', ...(await freePorts()), '--bind', '10.200.0.1', '--keys', 'lan-key:a-secret-of-at-least-32-characters'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
