@@ -82,7 +82,10 @@ export class RoomInterpreter {
       room.on(event, listener);
     };
     on('microphoneSubscribed', (track) => this.addMicrophone(track));
-    on('microphoneUnsubscribed', (identity) => this.dropMicrophone(identity));
+    on('microphoneUnsubscribed', (identity, trackSid) => {
+      // Only the track being read: a republished microphone's old track may go after the new one came.
+      if (this.microphones.get(identity)?.trackSid === trackSid) this.dropMicrophone(identity);
+    });
     on('participantLeft', (identity) => {
       this.dropMicrophone(identity);
       this.replanAll();
@@ -133,12 +136,15 @@ export class RoomInterpreter {
   }
 
   private addMicrophone(track: MicrophoneTrack): void {
-    if (this.stopped || this.microphones.has(track.participant)) return;
+    if (this.stopped) return;
     const participant = this.options.room.participants().find((p) => p.identity === track.participant);
     if (participant?.isAgent) return;
+    // A speaker has one microphone at a time: a newer track (republished, or a new device)
+    // replaces the one being read, and the speaker's sessions carry on with it.
+    const replaces = this.microphones.has(track.participant);
     this.microphones.set(track.participant, track);
     void this.pump(track);
-    this.admit(track);
+    if (!replaces) this.admit(track);
   }
 
   /**

@@ -7,7 +7,11 @@ import type { Logger } from 'pino';
 import type { RoomInterpreter } from './interpreter.ts';
 import type { DisconnectReason, RoomIO } from './room-io.ts';
 
-export type ExitReason = 'nobody-joined' | 'room-empty' | 'room-deleted' | 'disconnected' | 'stop-requested' | 'time-limit';
+/**
+ * `room-replaced`: after a reconnect the room has another sid (a restarted LiveKit node recreated
+ * it), which gets an interpreter of its own; `replaced`: another interpreter joined this room.
+ */
+export type ExitReason = 'nobody-joined' | 'room-empty' | 'room-deleted' | 'room-replaced' | 'replaced' | 'disconnected' | 'stop-requested' | 'time-limit';
 
 export interface SuperviseOptions {
   room: RoomIO;
@@ -17,6 +21,11 @@ export interface SuperviseOptions {
   stopSignal: AbortSignal;
   /** Longest wait for current utterances when stopping. */
   drainMs?: number;
+  /**
+   * Asked after every reconnect: is the room still the one this agent was launched for (its sid)?
+   * False: leave. Errors count as yes (LiveKit unreachable for a moment is not a reason to go).
+   */
+  stillOurRoom?: () => Promise<boolean>;
 }
 
 /** Exit code for each reason: 0 when leaving is the normal end of the job, 1 when it is not. */
@@ -50,10 +59,22 @@ export async function superviseRoom(options: SuperviseOptions): Promise<ExitReas
         emptyTimer = later(limits.emptyRoomTimeoutSeconds * 1000, everJoined ? 'room-empty' : 'nobody-joined');
       }
     };
-    const onDisconnected = (why: DisconnectReason) => resolve(why === 'room-deleted' ? 'room-deleted' : why === 'left' ? 'stop-requested' : 'disconnected');
+    const onDisconnected = (why: DisconnectReason) =>
+      resolve(why === 'room-deleted' ? 'room-deleted' : why === 'left' ? 'stop-requested' : why === 'replaced' ? 'replaced' : 'disconnected');
+    const onReconnected = () => {
+      const check = options.stillOurRoom;
+      if (!check) return;
+      check().then(
+        (ours) => {
+          if (!ours) resolve('room-replaced');
+        },
+        (error: unknown) => logger.warn({ err: String(error) }, 'could not check the room after a reconnect; staying'),
+      );
+    };
     room.on('participantJoined', checkEmpty);
     room.on('participantLeft', checkEmpty);
     room.on('disconnected', onDisconnected);
+    room.on('reconnected', onReconnected);
     stopSignal.addEventListener('abort', () => resolve('stop-requested'), { once: true });
     if (stopSignal.aborted) resolve('stop-requested');
     later(limits.maxSessionMinutes * 60_000, 'time-limit');
@@ -62,8 +83,9 @@ export async function superviseRoom(options: SuperviseOptions): Promise<ExitReas
 
   for (const timer of timers) clearTimeout(timer);
   logger.info({ reason }, `leaving room ${room.name}: ${reason}`);
-  // A deleted room has nothing to drain into.
-  await interpreter.stop(reason === 'room-deleted' || reason === 'disconnected' ? 0 : (options.drainMs ?? 10_000));
+  // A deleted, replaced or lost room has nothing to drain into.
+  const nothingToDrainInto = reason === 'room-deleted' || reason === 'room-replaced' || reason === 'replaced' || reason === 'disconnected';
+  await interpreter.stop(nothingToDrainInto ? 0 : (options.drainMs ?? 10_000));
   await room.disconnect().catch(() => undefined);
   return reason;
 }

@@ -36,7 +36,8 @@ export interface TextMessage {
   destinationIdentities?: string[];
 }
 
-export type DisconnectReason = 'room-deleted' | 'left' | 'connection-lost' | 'other';
+/** `replaced`: another participant joined with this identity (a second interpreter for the room). */
+export type DisconnectReason = 'room-deleted' | 'left' | 'replaced' | 'connection-lost' | 'other';
 
 export interface RoomEvents {
   participantJoined: (participant: ParticipantInfo) => void;
@@ -45,6 +46,12 @@ export interface RoomEvents {
   microphoneSubscribed: (track: MicrophoneTrack) => void;
   microphoneUnsubscribed: (participant: string, trackSid: string) => void;
   disconnected: (reason: DisconnectReason) => void;
+  /**
+   * The connection came back after a drop. It may be to a different room of the same name: a
+   * single LiveKit node forgets its rooms when restarted, and the first client back recreates
+   * the room under a new sid.
+   */
+  reconnected: () => void;
 }
 
 export interface RoomIO {

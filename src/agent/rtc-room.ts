@@ -48,7 +48,8 @@ export class RtcRoomIO implements RoomIO {
       .on(RoomEvent.TrackUnsubscribed, (_track: RemoteTrack, publication: RemoteTrackPublication, p: RemoteParticipant) => {
         if (publication.source === TrackSource.SOURCE_MICROPHONE) this.emit('microphoneUnsubscribed', p.identity, publication.sid ?? '');
       })
-      .on(RoomEvent.Disconnected, (reason: DisconnectReason) => this.emit('disconnected', seamReason(reason)));
+      .on(RoomEvent.Disconnected, (reason: DisconnectReason) => this.emit('disconnected', seamReason(reason)))
+      .on(RoomEvent.Reconnected, () => this.emit('reconnected'));
   }
 
   /** Joins with `autoSubscribe`, so every microphone in the room reaches the interpreter. */
@@ -57,6 +58,11 @@ export class RtcRoomIO implements RoomIO {
     const io = new RtcRoomIO(room, roomName);
     await room.connect(url, token, { autoSubscribe: true, dynacast: false });
     return io;
+  }
+
+  /** The sid of the room as joined (rtc-node keeps the first one it learns). */
+  sid(): Promise<string> {
+    return this.room.getSid();
   }
 
   participants(): ParticipantInfo[] {
@@ -127,6 +133,8 @@ function seamReason(reason: DisconnectReason): SeamDisconnectReason {
       return 'room-deleted';
     case DisconnectReason.CLIENT_INITIATED:
       return 'left';
+    case DisconnectReason.DUPLICATE_IDENTITY:
+      return 'replaced';
     default:
       return 'connection-lost';
   }

@@ -41,7 +41,12 @@ export function sessionOpener(profile: Profile, azure: AzureSettings): (spec: Se
 }
 
 /** Interprets a joined room until it ends; returns the process exit code. */
-export async function interpretRoom(room: RoomIO, config: AgentConfig, stopSignal: AbortSignal): Promise<{ code: number; reason: ExitReason }> {
+export async function interpretRoom(
+  room: RoomIO,
+  config: AgentConfig,
+  stopSignal: AbortSignal,
+  stillOurRoom?: () => Promise<boolean>,
+): Promise<{ code: number; reason: ExitReason }> {
   const interpreter = new RoomInterpreter({
     room,
     profile: config.profile,
@@ -50,7 +55,7 @@ export async function interpretRoom(room: RoomIO, config: AgentConfig, stopSigna
     ...(config.maxAzureSessions ? { maxAzureSessions: config.maxAzureSessions } : {}),
   });
   await interpreter.start();
-  const reason = await superviseRoom({ room, interpreter, logger: config.logger, stopSignal });
+  const reason = await superviseRoom({ room, interpreter, logger: config.logger, stopSignal, ...(stillOurRoom ? { stillOurRoom } : {}) });
   return { code: exitCode(reason), reason };
 }
 

@@ -99,7 +99,10 @@ export async function run(argv: string[]): Promise<number> {
     }
     const stop = new AbortController();
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
-    const { code } = await interpretRoom(connected, config, stop.signal);
+    // The sid to hold the room to: the one launched for, or (a manual start) the one joined.
+    const sid = config.roomSid ?? (await connected.sid());
+    const stillOurRoom = () => roomExists({ ...config, roomSid: sid });
+    const { code } = await interpretRoom(connected, config, stop.signal, stillOurRoom);
     return code;
   } catch (error) {
     if (error instanceof AgentStartError) {

@@ -8,7 +8,8 @@ const HELP = `Usage: interpreter listen --room NAME --language CODE [--out FILE.
 
 Joins the room as a listener who chose CODE (participant attribute language), records the
 interpreter's track interpretation-CODE and prints each caption in that language as it arrives
-("speaker: text"). Ctrl-C (or the room ending) stops; then --out is written.
+("speaker: text"), and "[heard N s of CODE]" after each stretch of interpreted audio. Ctrl-C (or
+the room ending) stops; then --out is written.
 
   --room NAME       room to listen to
   --language CODE   the language to hear (fr, de, zh-Hans, ...)
@@ -58,10 +59,31 @@ export async function run(argv: string[]): Promise<number> {
   }
   const frames: AudioFrame[] = [];
   const recordings: { stop(): void }[] = [];
+  // Says when a stretch of interpretation ends (half a second of quiet after sound), so a person
+  // at a terminal knows audio arrived without opening the WAV.
+  let audibleMs = 0;
+  let quietMs = 0;
+  const onFrame = (frame: AudioFrame) => {
+    let sum = 0;
+    for (const sample of frame.data) sum += sample * sample;
+    const frameMs = (frame.samplesPerChannel / frame.sampleRate) * 1000;
+    if (Math.sqrt(sum / Math.max(1, frame.data.length)) > 300) {
+      audibleMs += frameMs;
+      quietMs = 0;
+    } else if (audibleMs > 0 && (quietMs += frameMs) >= 500) {
+      console.log(`[heard ${(audibleMs / 1000).toFixed(1)} s of ${language}]`);
+      audibleMs = 0;
+    }
+  };
   const onTrack = (track: RemoteTrack, publication: RemoteTrackPublication, participant: RemoteParticipant) => {
     if (track.kind !== TrackKind.KIND_AUDIO || publication.name !== trackName) return;
     console.log(`hearing ${trackName} from ${participant.identity}`);
-    recordings.push(recordTrack(track, OUT_RATE, (frame) => frames.push(frame)));
+    recordings.push(
+      recordTrack(track, OUT_RATE, (frame) => {
+        frames.push(frame);
+        onFrame(frame);
+      }),
+    );
   };
   room.on(RoomEvent.TrackSubscribed, onTrack);
   for (const participant of room.remoteParticipants.values()) {
@@ -69,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   room.registerTextStreamHandler(TRANSCRIPTION_TOPIC, (reader, sender) => {
     const attributes = reader.info.attributes ?? {};
-    if (attributes.language !== language) return;
+    if ((attributes.language ?? attributes['lk.translated_language']) !== language) return;
     const final = attributes['lk.transcription_final'] === 'true';
     void reader.readAll().then((text) => {
       if (final || values.interim) console.log(`${sender.identity}: ${text}${final ? '' : ' …'}`);

@@ -1,7 +1,8 @@
 /**
  * `interpreter serve`: the webhook service (`startWebhookService`) that starts agents (local child
- * processes by default), with reconcile every 30 s. Without an Azure key it starts the local
- * Speech emulator and points its agents at it.
+ * processes by default), with reconcile every 30 s. Without `LIVEKIT_URL` it runs the real LiveKit
+ * server itself with its webhooks pointed here; without an Azure key it starts the local Speech
+ * emulator and points its agents at it. Stopping serve stops everything it started.
  */
 import { parseArgs } from 'node:util';
 import { AgentEnv } from '../common/launch-contract.ts';
@@ -22,8 +23,14 @@ Takes LiveKit webhooks at POST /webhook and launches one interpreter agent per m
   --profiles PATH     folder of YAML profiles or a JSON bundle (default configs, env INTERPRETER_PROFILES)
   --max-agents N      most agents at once (default 20, env INTERPRETER_MAX_AGENTS)
   --reconcile-seconds N  how often to compare rooms and agents (default 30; 0 = never)
+  --relaunch-seconds N   reconcile relaunches a room's vanished agent no sooner than this after its
+                      last launch (default 60: a crash-looping agent is retried at most this often)
+  --livekit-port N    without LIVEKIT_URL: the port of the LiveKit server serve starts (default 7880;
+                      0 = any free port); its RTC ports are 7881/tcp and 7882/udp (0 = free ones)
+  --livekit-rtc-tcp-port N, --livekit-rtc-udp-port N
 
-Environment: LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET (default: livekit-server --dev),
+Environment: LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET (unset URL: serve runs LiveKit's own
+server on 127.0.0.1 with that key pair, default devkey/secret; see \`interpreter livekit\`),
 AZURE_SPEECH_KEY + AZURE_SPEECH_REGION or AZURE_SPEECH_ENDPOINT (none: the local emulator is started),
 INTERPRETER_LEDGER_TABLE (DynamoDB launch ledger; default: this process's memory).`;
 
@@ -38,6 +45,10 @@ export async function run(argv: string[]): Promise<number> {
       profiles: { type: 'string' },
       'max-agents': { type: 'string' },
       'reconcile-seconds': { type: 'string', default: '30' },
+      'relaunch-seconds': { type: 'string', default: '60' },
+      'livekit-port': { type: 'string', default: '7880' },
+      'livekit-rtc-tcp-port': { type: 'string', default: '7881' },
+      'livekit-rtc-udp-port': { type: 'string', default: '7882' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -47,8 +58,17 @@ export async function run(argv: string[]): Promise<number> {
   }
   const logger = createLogger({ name: 'interpreter-serve' });
   const env = process.env;
+  // What serve started, stopped in this order: agents (they leave their rooms), LiveKit, the emulator.
+  const started: { service?: () => Promise<void>; livekit?: () => Promise<void>; emulator?: () => Promise<void> } = {};
+  const stopAll = async () => {
+    for (const stop of [started.service, started.livekit, started.emulator]) await stop?.().catch(() => undefined);
+  };
   try {
-    const credentials = await liveKitCredentials(env);
+    // No LiveKit named: run the real server here (its URL known before agents are configured).
+    const runLiveKit = !env[AgentEnv.livekitUrl];
+    const { planLocalLiveKit } = runLiveKit ? await import('../local/stack.ts') : { planLocalLiveKit: undefined };
+    const localLiveKit = planLocalLiveKit ? await planLocalLiveKit(whole(values['livekit-port'], '--livekit-port'), await liveKitCredentials(env)) : undefined;
+    const credentials = localLiveKit ? { url: localLiveKit.url, apiKey: localLiveKit.apiKey, apiSecret: localLiveKit.apiSecret } : await liveKitCredentials(env);
     // Before anything starts: a refused bind must not leave an emulator or agents behind.
     assertBindAllowed(values.host, credentials, values.throwaway);
     const kind = launcherKind(values.launcher ? { ...env, INTERPRETER_LAUNCHER: values.launcher } : env, 'local');
@@ -59,7 +79,7 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`interpreter serve: the profiles in ${profilesPath} have errors:\n${formatProblems(loaded.problems)}`);
       return 1;
     }
-    const stopEmulator = kind === 'local' ? await speechForAgents(env, logger) : async () => {};
+    if (kind === 'local') started.emulator = await speechForAgents(env, logger);
     const launcher = createLauncher(kind, {
       logger,
       env,
@@ -75,10 +95,33 @@ export async function run(argv: string[]): Promise<number> {
       throwaway: values.throwaway,
       port: values.port ? whole(values.port, '--port') : Number(env.PORT ?? 8080),
       reconcileIntervalMs: whole(values['reconcile-seconds'], '--reconcile-seconds') * 1000,
+      // The LiveKit server serve runs comes up after the service (its webhooks point here).
+      deferReconcile: localLiveKit !== undefined,
+      relaunchAfterMs: whole(values['relaunch-seconds'], '--relaunch-seconds') * 1000,
       maxEventAgeSeconds: settings.maxEventAgeSeconds,
       ...(settings.ledgerTable ? { ledger: new DynamoLedger({ table: settings.ledgerTable }) } : {}),
     });
+    started.service = () => service.close();
     logger.info({ port: service.port, launcher: kind, profiles: loaded.profiles.map((p) => p.name), livekit: credentials.url }, `listening for LiveKit webhooks on ${service.url}`);
+    if (localLiveKit) {
+      const { startLocalLiveKit } = await import('../local/stack.ts');
+      const server = await startLocalLiveKit(localLiveKit, {
+        webhookUrl: service.url,
+        rtcTcpPort: whole(values['livekit-rtc-tcp-port'], '--livekit-rtc-tcp-port'),
+        rtcUdpPort: whole(values['livekit-rtc-udp-port'], '--livekit-rtc-udp-port'),
+        log: (line) => logger.info(line),
+        onOutput: (line) => {
+          // The dev key pair's short secret is expected here; anything else the server calls an error is shown.
+          if (/\bERROR\b/.test(line) && !line.includes('secret is too short')) logger.warn({ livekit: line }, 'livekit-server');
+        },
+      });
+      started.livekit = () => server.stop();
+      service.startReconcile();
+      logger.info(
+        { livekit: server.url, apiKey: server.apiKey, rtcTcp: server.settings.rtcTcpPort, rtcUdp: server.settings.rtcUdpPort },
+        `LiveKit server up at ${server.url} (key ${server.apiKey}). Try: npx interpreter listen --room board-q3 --language fr, then in another terminal npx interpreter speak --room board-q3 test/fixtures/audio/speech-de.wav`,
+      );
+    }
 
     await new Promise<void>((resolve) => {
       const shutdown = (signal: string) => {
@@ -88,11 +131,11 @@ export async function run(argv: string[]): Promise<number> {
       process.once('SIGINT', shutdown);
       process.once('SIGTERM', shutdown);
     });
-    await service.close();
-    await stopEmulator();
+    await stopAll();
     return 0;
   } catch (error) {
-    if (error instanceof ConfigError) {
+    await stopAll();
+    if (error instanceof ConfigError || (error instanceof Error && /^(LiveKitStartError|LiveKitBinaryError)$/.test(error.name))) {
       console.error(`interpreter serve: ${error.message}`);
       return 1;
     }

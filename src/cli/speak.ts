@@ -12,6 +12,7 @@ interpreter hears it like a person speaking. Leaves when the recording has playe
   --identity NAME   participant identity (default speaker)
   --language CODE   also set the participant attribute language (what this person listens to)
   --repeat N        play the recording N times (default 1)
+  --wait S          wait up to S seconds for the interpreter to be in the room first (default 30; 0 = no wait)
 
 Environment: LIVEKIT_URL, LIVEKIT_API_KEY, LIVEKIT_API_SECRET (default: interpreter livekit's
 ws://127.0.0.1:7880, devkey, secret).`;
@@ -34,7 +35,7 @@ export async function run(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { room: { type: 'string' }, identity: { type: 'string', default: 'speaker' }, language: { type: 'string' }, repeat: { type: 'string', default: '1' }, help: { type: 'boolean', short: 'h' } },
+      options: { room: { type: 'string' }, identity: { type: 'string', default: 'speaker' }, language: { type: 'string' }, repeat: { type: 'string', default: '1' }, wait: { type: 'string', default: '30' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (error) {
     console.error(`interpreter speak: ${(error as Error).message}\n\n${HELP}`);
@@ -74,6 +75,21 @@ export async function run(argv: string[]): Promise<number> {
   } catch (error) {
     console.error(`interpreter speak: could not join ${values.room} at ${access.url}: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
+  }
+  // Joining creates the room; its interpreter arrives a moment later, and speech before that is lost.
+  const waitSeconds = Number(values.wait);
+  if (waitSeconds > 0 && !room.remoteParticipants.has('interpreter')) {
+    console.log(`waiting up to ${waitSeconds} s for the interpreter to join ${values.room} ...`);
+    const { RoomEvent } = await import('@livekit/rtc-node');
+    const joined = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), waitSeconds * 1000);
+      room.on(RoomEvent.ParticipantConnected, (participant) => {
+        if (participant.identity !== 'interpreter') return;
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    if (!joined) console.log(`no interpreter in ${values.room} after ${waitSeconds} s (does a profile match the room? is serve running?); speaking anyway`);
   }
   const seconds = (samples.length / wav.format.sampleRate).toFixed(1);
   console.log(`speaking ${file} (${seconds} s) in ${values.room} as ${values.identity} ...`);

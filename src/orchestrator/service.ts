@@ -29,6 +29,8 @@ export interface WebhookServiceOptions {
   ledger?: LaunchLedger;
   /** 0 (default): no timer; `reconcileNow()` still runs a pass. */
   reconcileIntervalMs?: number;
+  /** Start the reconcile timer only on `startReconcile()` (when LiveKit comes up after the service). */
+  deferReconcile?: boolean;
   /** Default: LiveKit's RoomService at the credentials' URL. */
   listRooms?: () => Promise<ListedRoom[]>;
   limits?: Partial<WebhookServerLimits>;
@@ -44,6 +46,8 @@ export interface WebhookService {
   handler: WebhookHandler;
   launches: RoomLaunches;
   reconcileNow(): Promise<ReconcileReport>;
+  /** Starts the reconcile timer if `deferReconcile` held it back. */
+  startReconcile(): void;
   /** Stops taking webhooks, waits for launches under way, then stops the agents. */
   close(): Promise<void>;
 }
@@ -74,7 +78,11 @@ export async function startWebhookService(options: WebhookServiceOptions): Promi
   const rooms = new RoomServiceClient(httpUrl(credentials.url), credentials.apiKey, credentials.apiSecret);
   const listRooms = options.listRooms ?? (async () => (await rooms.listRooms()).map((r) => ({ name: r.name, sid: r.sid, metadata: r.metadata })));
   const reconcileOptions = { profiles, launches, logger, listRooms };
-  const timer = options.reconcileIntervalMs ? scheduleReconcile({ ...reconcileOptions, intervalMs: options.reconcileIntervalMs }) : undefined;
+  let timer: { stop(): void } | undefined;
+  const startReconcile = () => {
+    if (!timer && options.reconcileIntervalMs) timer = scheduleReconcile({ ...reconcileOptions, intervalMs: options.reconcileIntervalMs });
+  };
+  if (!options.deferReconcile) startReconcile();
 
   return {
     port,
@@ -82,6 +90,7 @@ export async function startWebhookService(options: WebhookServiceOptions): Promi
     handler,
     launches,
     reconcileNow: () => reconcile(reconcileOptions),
+    startReconcile,
     async close() {
       timer?.stop();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -124,6 +124,18 @@ export class MemoryRoom implements RoomIO {
     return trackSid;
   }
 
+  /** Ends one microphone track of a participant (a republished one's predecessor, say). */
+  unpublishMicrophone(identity: string, trackSid: string, mic?: { end(): void }): void {
+    mic?.end();
+    if (this.microphones.get(identity)?.trackSid === trackSid) this.microphones.delete(identity);
+    this.events.emit('microphoneUnsubscribed', identity, trackSid);
+  }
+
+  /** The current microphone of a participant, to end it later. */
+  microphoneOf(identity: string): { end(): void } | undefined {
+    return this.microphones.get(identity)?.mic;
+  }
+
   /** Plays 16-bit mono samples into a microphone as 10 ms frames, `speed` times real time. */
   async speak(identity: string, samples: Int16Array, sampleRate: number, speed = 4): Promise<void> {
     const entry = this.microphones.get(identity);
@@ -148,6 +160,11 @@ export class MemoryRoom implements RoomIO {
     this.microphones.delete(identity);
     this.people.delete(identity);
     this.events.emit('participantLeft', identity);
+  }
+
+  /** The connection dropped and came back (to the same room or, after a server restart, a new one). */
+  reconnect(): void {
+    this.events.emit('reconnected');
   }
 
   end(reason: DisconnectReason = 'room-deleted'): void {
