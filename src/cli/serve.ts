@@ -23,6 +23,7 @@ import {
 } from '../orchestrator/index.ts';
 import { httpUrl } from '../orchestrator/config.ts';
 import { createLogger, type Logger } from '../orchestrator/log.ts';
+import { recordWebhookActivity } from '../orchestrator/webhook-activity.ts';
 
 const HELP = `Usage: interpreter serve [--port 8080] [--host 0.0.0.0] [--launcher local|dry-run|ecs] [--profiles configs]
 
@@ -69,8 +70,13 @@ export async function run(argv: string[]): Promise<number> {
       ...(values['max-agents'] ? { maxAgents: positive(values['max-agents'], '--max-agents') } : {}),
       env: { [AgentEnv.profilesPath]: profilesPath, [AgentEnv.livekitUrl]: credentials.url, [AgentEnv.livekitApiKey]: credentials.apiKey, [AgentEnv.livekitApiSecret]: credentials.apiSecret },
     });
-    const handle = createWebhookHandler({ apiKey: credentials.apiKey, apiSecret: credentials.apiSecret, profiles: loaded.profiles, launcher, logger });
-    const server = createWebhookServer({ handle, logger, health: async () => ({ launcher: launcher.kind, agents: (await launcher.running()).length, profiles: loaded.profiles.length }) });
+    // `/healthz` reports deliveries, which `interpreter check --webhook` reads.
+    const webhooks = recordWebhookActivity(createWebhookHandler({ apiKey: credentials.apiKey, apiSecret: credentials.apiSecret, profiles: loaded.profiles, launcher, logger }));
+    const server = createWebhookServer({
+      handle: webhooks.handle,
+      logger,
+      health: async () => ({ launcher: launcher.kind, agents: (await launcher.running()).length, profiles: loaded.profiles.length, webhooks: webhooks.activity() }),
+    });
     const port = await listen(server, values.port ? positive(values.port, '--port') : Number(env.PORT ?? 8080), values.host);
     logger.info({ port, launcher: kind, profiles: loaded.profiles.map((p) => p.name), livekit: credentials.url }, `listening for LiveKit webhooks on http://localhost:${port}/webhook`);
 
