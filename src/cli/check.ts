@@ -87,10 +87,10 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   if (values.webhook) {
-    const reachable = results.find((r) => r.id === 'livekit.key')?.status === 'pass';
+    const keyAccepted = results.find((r) => r.id === 'livekit.key')?.status === 'pass';
     const { checkWebhook } = await import('./check/webhook.ts');
     const { skip } = await import('./check/report.ts');
-    const webhook = reachable ? await checkWebhook({ access, serveUrl: values['serve-url'], timeoutMs: webhookSeconds * 1000 }) : skip('webhook.room_started', 'needs a LiveKit server that accepts the key');
+    const webhook = keyAccepted ? await checkWebhook({ access, serveUrl: values['serve-url'], timeoutMs: webhookSeconds * 1000 }) : skip('webhook.room_started', 'needs a LiveKit server that accepts the key');
     results.push(webhook);
     print([webhook]);
   }

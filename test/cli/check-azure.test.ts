@@ -4,6 +4,7 @@
  * personal voice the service will not speak in, nothing listening), and the settings-only
  * checks (region, tier, session budget).
  */
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkAzure, type AzureSettings } from '../../src/cli/check/azure.ts';
 import type { CheckResult } from '../../src/cli/check/report.ts';
@@ -36,6 +37,14 @@ describe('interpreter check: Azure', () => {
     ]);
     expect(results['azure.personal-voice']!.detail).toMatch(/spoke \d+ ms/);
     expect(results['azure.sessions']!.detail).toContain('not readable');
+  });
+
+  it('speaks a recording in the personal voice with --speech, and names a file it cannot use', async () => {
+    const speech = fileURLToPath(new URL('../fixtures/audio/speech-de.wav', import.meta.url));
+    const spoken = byId(await checkAzure({ settings: settings(), speechFile: speech }));
+    expect(spoken['azure.personal-voice']).toMatchObject({ status: 'pass', detail: expect.stringMatching(/spoke \d+ ms/) });
+    const broken = fileURLToPath(new URL('../fixtures/audio/not-a-wav.wav', import.meta.url));
+    expect(byId(await checkAzure({ settings: settings(), speechFile: broken }))['azure.personal-voice']).toMatchObject({ status: 'fail', fix: expect.stringContaining('--speech') });
   });
 
   it.each([

@@ -13,6 +13,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { decodeWav } from '../../common/wav.ts';
+import { downmix } from '../speak.ts';
 import { probeSession, probeTone, type ProbeAudio, type ProbeOutcome } from './azure-probe.ts';
 import { fail, pass, skip, warn, type CheckResult } from './report.ts';
 
@@ -96,7 +97,13 @@ export async function checkAzure(options: AzureCheckOptions): Promise<CheckResul
   else if (region && !PERSONAL_VOICE_REGIONS.includes(region)) {
     results.push(warn('azure.personal-voice', `not tried: ${region} runs Live Interpreter but Azure lists no personal voice there`, `for the speakers' own voices use a resource in ${LIVE_INTERPRETER_REGIONS.filter((r) => PERSONAL_VOICE_REGIONS.includes(r)).join(', ')}`));
   } else {
-    const audio = options.speechFile ? await recording(options.speechFile) : probeTone();
+    let audio: ProbeAudio;
+    try {
+      audio = options.speechFile ? await recording(options.speechFile) : probeTone();
+    } catch (error) {
+      results.push(fail('azure.personal-voice', `cannot use the recording ${options.speechFile}: ${error instanceof Error ? error.message : String(error)}`, 'pass a 16-bit PCM WAV file with --speech'));
+      return results;
+    }
     const voice = await probeSession({ ...connection, targetLanguages: ['fr'], spokenLanguage: 'fr', voice: 'personal-voice' }, audio, timeoutMs);
     results.push(personalVoiceResult(voice, Boolean(options.speechFile)));
   }
@@ -159,9 +166,7 @@ function personalVoiceResult(probe: ProbeOutcome, withRecording: boolean): Check
 
 async function recording(path: string): Promise<ProbeAudio> {
   const wav = decodeWav(await readFile(path), path);
-  const channels = wav.format.channels;
-  const mono = new Int16Array(Math.floor(wav.samples.length / channels));
-  for (let i = 0; i < mono.length; i++) mono[i] = wav.samples[i * channels]!;
+  const mono = downmix(wav.samples, wav.format.channels);
   // A second of silence after it, so the service ends the last phrase.
   const samples = new Int16Array(mono.length + wav.format.sampleRate);
   samples.set(mono);

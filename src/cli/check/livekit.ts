@@ -7,7 +7,7 @@
  * Messages quoted are those of livekit-server v1.13.5 (`pkg/service/auth.go`).
  */
 import { AccessToken, type VideoGrant } from 'livekit-server-sdk';
-import { agentToken } from '../../agent/room-check.ts';
+import { agentToken, roomServiceUrl } from '../../agent/room-check.ts';
 import type { LiveKitAccess } from '../../local/participant.ts';
 import { fail, pass, skip, warn, type CheckResult } from './report.ts';
 
@@ -23,8 +23,9 @@ export interface LiveKitCheckOptions {
   timeoutMs?: number;
 }
 
+/** RoomService's address (the agent's own mapping), without a trailing slash to append paths to. */
 export function httpUrlOf(url: string): string {
-  return url.replace(/^ws(s?):\/\//, 'http$1://').replace(/\/+$/, '');
+  return roomServiceUrl(url).replace(/\/+$/, '');
 }
 
 /** Reachability, key, and grants, in that order; a check that cannot run after a failure says so. */
