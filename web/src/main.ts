@@ -230,6 +230,10 @@ async function start(): Promise<void> {
     knownLanguages.add(config.language);
     setLanguageOptions(knownLanguages);
     languageSelect.value = config.language;
+  } else {
+    // Start from the browser's own language when the room offers it; the listener can still change it.
+    const own = [...knownLanguages].find((code) => code.toLowerCase() === (navigator.language || '').split('-')[0]?.toLowerCase());
+    if (own) languageSelect.value = own;
   }
   floorVolume.value = String(Math.round(DEFAULT_FLOOR_VOLUME * 100));
   (roomInput.value ? nameInput : roomInput).focus();
