@@ -1,10 +1,11 @@
 /**
  * The real interpreter agent (`interpreter agent`) as a child process for one room, with the
- * Speech emulator standing in for Azure and the room tests' profile. Killed after the file.
+ * Speech emulator standing in for Azure and the room tests' profile. Call it inside a test: it is
+ * killed when that test finishes, if it has not exited by itself.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
+import { onTestFinished } from 'vitest';
 import type { SpeechEmulator } from '../../src/emulator/index.ts';
 import type { TestLiveKit } from './livekit.ts';
 
@@ -37,7 +38,7 @@ export function startAgent(livekit: TestLiveKit, emulator: SpeechEmulator, room:
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  afterAll(() => {
+  onTestFinished(() => {
     if (child.exitCode === null) child.kill('SIGKILL');
   });
   return { child, exited, output: () => output };

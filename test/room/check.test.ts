@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { Socket, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { checkLiveKit } from '../../src/cli/check/livekit.ts';
 import type { CheckResult } from '../../src/cli/check/report.ts';
 import { freeTcpPort } from '../../src/local/ports.ts';
@@ -52,6 +52,7 @@ const find = (results: CheckResult[], id: string) => results.find((r) => r.id ==
 /**
  * A port nothing listens on that no one else can take while the test runs: the local end of an
  * open outgoing connection. The kernel keeps it bound to that connection and refuses connects to it.
+ * Held until the calling test finishes.
  */
 async function heldClosedPort(): Promise<number> {
   const server = createServer((socket) => void socket);
@@ -62,7 +63,7 @@ async function heldClosedPort(): Promise<number> {
     socket.once('error', reject);
     socket.connect(typeof address === 'object' && address ? address.port : 0, '127.0.0.1', () => resolve(socket));
   });
-  afterAll(() => {
+  onTestFinished(() => {
     client.destroy();
     server.close();
   });
@@ -110,6 +111,7 @@ describe('interpreter check --webhook', () => {
 
   it('passes when serve reports the room_started of the check room it created', async () => {
     const serve = await startServe(dryRun, serveEnv, goodPort);
+    onTestFinished(() => serve.stop().then(() => undefined));
     const run = await check(['--webhook', '--serve-url', `http://127.0.0.1:${serve.port}`], env());
     expect(find(run.results, 'webhook.room_started'), run.output).toMatchObject({ status: 'pass', detail: expect.stringMatching(/room_started for check-\w+/) });
     expect(run.code).toBe(0);
@@ -119,12 +121,14 @@ describe('interpreter check --webhook', () => {
 
   it('fails with the key fix when serve rejects the delivery (another secret)', async () => {
     const serve = await startServe(dryRun, { ...serveEnv, LIVEKIT_API_SECRET: 'another-secret-that-is-long-enough-for-hs256' }, wrongKeyPort);
+    onTestFinished(() => serve.stop().then(() => undefined));
     const run = await check(['--webhook', '--serve-url', `http://127.0.0.1:${serve.port}`], env());
     expect(find(run.results, 'webhook.room_started'), run.output).toMatchObject({ status: 'fail', detail: expect.stringContaining('serve rejected'), fix: expect.stringContaining('webhook.api_key') });
   });
 
   it('fails with the webhook configuration fix when LiveKit does not send to serve', async () => {
     const serve = await startServe(dryRun, serveEnv);
+    onTestFinished(() => serve.stop().then(() => undefined));
     const run = await check(['--webhook', '--webhook-timeout', '5', '--serve-url', `http://127.0.0.1:${serve.port}`], env());
     expect(find(run.results, 'webhook.room_started'), run.output).toMatchObject({ status: 'fail', detail: expect.stringContaining('no room_started'), fix: expect.stringContaining(`urls: [http://127.0.0.1:${serve.port}/webhook]`) });
     expect(run.code).toBe(1);

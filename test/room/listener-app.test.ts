@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TrackSource } from 'livekit-server-sdk';
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startEmulator } from '../../src/emulator/index.ts';
 import { joinAsParticipant } from '../../src/local/participant.ts';
 import { publishRecording } from '../../src/local/rtc-audio.ts';
@@ -50,18 +50,15 @@ async function startWeb(): Promise<string> {
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   await eventually(() => /listener app on http:\/\/\S+\//.test(output) || child.exitCode !== null, 'interpreter web listening', 60_000);
   const url = /listener app on (http:\/\/\S+\/)/.exec(output)?.[1];
-  if (!url) throw new Error(`interpreter web exited (${child.exitCode}):\n${output}`);
-  expect(output).toContain('token endpoint POST /api/token: on');
+  if (!url || !output.includes('token endpoint POST /api/token: on')) throw new Error(`interpreter web did not start with its token endpoint (exit ${child.exitCode}):\n${output}`);
   return url;
 }
 
-let appUrl = '';
-beforeAll(async () => {
-  // The bundle as `npm run build` makes it, so the test runs what ships.
-  const built = spawnSync(process.execPath, ['scripts/build-web.mjs'], { cwd: root, encoding: 'utf8' });
-  expect(built.status, `${built.stdout}\n${built.stderr}`).toBe(0);
-  appUrl = await startWeb();
-});
+// The bundle as `npm run build` makes it, so the test runs what ships.
+const built = spawnSync(process.execPath, ['scripts/build-web.mjs'], { cwd: root, encoding: 'utf8' });
+if (built.status !== 0) throw new Error(`the listener app did not build:\n${built.stdout}\n${built.stderr}`);
+const appUrl = await startWeb();
+const browser = await launchChromium();
 
 /** A data attribute of the page, polled until `check` passes (Playwright re-reads the DOM each time). */
 const attribute = (page: Page, selector: string, name: string) => () => page.locator(selector).getAttribute(name).then((value) => value ?? '');
@@ -70,7 +67,6 @@ const POLL = { timeout: 45_000, interval: 100 };
 
 describe('the listener app in Chromium', () => {
   it('hears only the French interpretation, with the floor underneath, and shows French captions by speaker, at desktop and phone width', async () => {
-    const browser = await launchChromium();
     const agent = startAgent(livekit, emulator, ROOM);
     await livekit.rooms.createRoom({ name: ROOM });
 
@@ -105,7 +101,7 @@ describe('the listener app in Chromium', () => {
     const english = await livekit.join('listener-en', ROOM, { attributes: { language: 'en' }, autoSubscribe: false });
 
     const speaker = await joinAsParticipant(livekit, 'klaus', ROOM, { name: 'Klaus', autoSubscribe: false });
-    afterAll(() => speaker.disconnect());
+    onTestFinished(() => speaker.disconnect());
     const { samples, sampleRate } = fixture('speech-de.wav');
     // Six times the recording (~19 s): he is still speaking while the pages are looked at.
     const repeated = new Int16Array(samples.length * 6);
