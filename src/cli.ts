@@ -17,6 +17,8 @@ const commands: Record<string, Command> = {
   webhook: { summary: 'send a signed LiveKit webhook (for trying `serve`)', load: () => import('./cli/webhook.ts') },
   speak: { summary: 'play a recording into a room as a microphone, in real time', load: () => import('./cli/speak.ts') },
   listen: { summary: "hear one language's interpretation in a room and print its captions", load: () => import('./cli/listen.ts') },
+  check: { summary: 'check the LiveKit and Azure settings before a meeting, with the fix for each failure', load: () => import('./cli/check.ts') },
+  web: { summary: 'serve the listener app (pick a language, hear it, read captions) for a LiveKit server', load: () => import('./cli/web.ts') },
   agent: { summary: 'run the interpreter agent for one room', load: () => import('./cli/agent.ts') },
   bench: { summary: 'run the benchmarks and write bench/results/', load: () => import('./cli/bench.ts') },
 };

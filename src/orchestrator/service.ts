@@ -16,6 +16,7 @@ import { LocalProcessLauncher } from './local-launcher.ts';
 import type { Logger } from './log.ts';
 import { reconcile, scheduleReconcile, type ListedRoom, type ReconcileReport } from './reconcile.ts';
 import { createWebhookHandler, type WebhookHandler } from './webhook.ts';
+import { recordWebhookActivity } from './webhook-activity.ts';
 
 export interface WebhookServiceOptions {
   credentials: LiveKitCredentials;
@@ -59,19 +60,20 @@ export async function startWebhookService(options: WebhookServiceOptions): Promi
   if (warning) logger.warn({ host }, warning);
 
   const launches = new RoomLaunches({ launcher, ledger: options.ledger ?? new MemoryLedger(), logger, ...(options.relaunchAfterMs !== undefined ? { relaunchAfterMs: options.relaunchAfterMs } : {}) });
-  const handler = createWebhookHandler({
+  // `/healthz` reports what arrived (for `interpreter check --webhook`).
+  const { handle: handler, activity } = recordWebhookActivity(createWebhookHandler({
     apiKey: credentials.apiKey,
     apiSecret: credentials.apiSecret,
     profiles,
     launches,
     logger,
     ...(options.maxEventAgeSeconds !== undefined ? { maxEventAgeSeconds: options.maxEventAgeSeconds } : {}),
-  });
+  }));
   const server = createWebhookServer({
     handle: handler,
     logger,
     ...options.limits,
-    health: async () => ({ launcher: launcher.kind, agents: (await launcher.running()).length, profiles: profiles.length, ...options.health?.() }),
+    health: async () => ({ launcher: launcher.kind, agents: (await launcher.running()).length, profiles: profiles.length, webhooks: activity(), ...options.health?.() }),
   });
   const port = await listen(server, options.port ?? 0, host);
 

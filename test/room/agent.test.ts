@@ -4,48 +4,18 @@
  * French listener (audio on `interpretation-fr`, captions the listener attributes to the
  * speaker), and leaves with exit 0 when the room is deleted.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { TrackKind, type Room } from '@livekit/rtc-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TRANSCRIPTION_TOPIC } from '../../src/agent/room-io.ts';
 import { startEmulator } from '../../src/emulator/index.ts';
 import { envelope, publishRecording, recordTrack } from '../../src/local/rtc-audio.ts';
 import { fixture } from '../agent/room-helpers.ts';
+import { startAgent } from './agent-process.ts';
 import { eventually, nextTrack, startTestLiveKit } from './livekit.ts';
-
-const bin = fileURLToPath(new URL('../../bin/interpreter.js', import.meta.url));
-const profiles = fileURLToPath(new URL('../fixtures/room-profiles', import.meta.url));
 
 const emulator = await startEmulator({ detectLanguage: 'de' });
 afterAll(() => emulator.close());
 const livekit = await startTestLiveKit();
-
-function startAgent(room: string) {
-  const child = spawn(process.execPath, [bin, 'agent'], {
-    env: {
-      ...process.env,
-      INTERPRETER_ROOM: room,
-      INTERPRETER_PROFILE: 'room-test',
-      INTERPRETER_PROFILES: profiles,
-      LIVEKIT_URL: livekit.url,
-      LIVEKIT_API_KEY: livekit.apiKey,
-      LIVEKIT_API_SECRET: livekit.apiSecret,
-      AZURE_SPEECH_KEY: 'emulator',
-      AZURE_SPEECH_ENDPOINT: emulator.url.toString(),
-      AZURE_SPEECH_REGION: '',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  afterAll(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
-  });
-  return { child, exited, output: () => output };
-}
 
 interface Caption {
   text: string;
@@ -64,7 +34,7 @@ function captionsAt(room: Room): Caption[] {
 describe('the interpreter agent in a real room', () => {
   it('interprets a German speaker for a French listener, then leaves when the room is deleted', async () => {
     const room = await livekit.rooms.createRoom({ name: 'e2e-agent' });
-    const agent = startAgent(room.name);
+    const agent = startAgent(livekit, emulator, room.name);
     const listener = await livekit.join('listener', room.name, { attributes: { language: 'fr' } });
     const captions = captionsAt(listener);
     await eventually(() => listener.remoteParticipants.has('interpreter') || agent.child.exitCode !== null, 'the interpreter joining', 30_000);
