@@ -91,6 +91,50 @@ describe('RoomInterpreter', () => {
     expect(room.texts.some((t) => t.topic === TRANSCRIPTION_TOPIC && t.attributes[CaptionAttributes.final] === 'false')).toBe(true);
   });
 
+  it('opens caption-only languages in text-only sessions of two on a Speech resource, all in one on an AI Foundry resource', async () => {
+    const captionsOnly = agentProfile({ targets: ['ja', 'ko', 'it'].map((language) => ({ language, voice: { kind: 'none' as const } })) });
+    const room = new MemoryRoom();
+    room.join('alice');
+    const speech = start(room, captionsOnly);
+    await speech.start();
+    room.publishMicrophone('alice');
+    await waitFor(() => emulator.openConnections() === 2, 'two text-only sessions');
+    expect(emulator.connections.map((c) => c.targetLanguages.join(',')).sort()).toEqual(['it,ja', 'ko']);
+    expect(emulator.connections.every((c) => c.voice === undefined)).toBe(true);
+    await speech.stop(0);
+    await waitFor(() => emulator.openConnections() === 0, 'the sessions closed');
+
+    const foundry = { kind: 'foundry' as const, tier: 'S0' as const };
+    const other = new MemoryRoom();
+    other.join('bob');
+    const interpreter = new RoomInterpreter({ room: other, profile: captionsOnly, logger, resource: foundry, openSession: sessionOpener(captionsOnly, { key: 'good-key', endpoint: emulator.url.toString(), resource: foundry }) });
+    interpreters.push(interpreter);
+    await interpreter.start();
+    other.publishMicrophone('bob');
+    await waitFor(() => emulator.openConnections() === 1, 'one text-only session');
+    expect(emulator.connections.at(-1)?.targetLanguages).toEqual(['it', 'ja', 'ko']);
+  });
+
+  it('on a free (F0) resource: one session at most, and the neural fallback instead of personal voice', async () => {
+    const profile = agentProfile({
+      targets: [{ language: 'fr', voice: { kind: 'personal', fallback: 'fr-FR-HenriNeural' } }],
+      speakers: [{ identity: 'ceo', language: 'en-US', personalVoice: true, translate: true }],
+    });
+    const f0 = { kind: 'speech' as const, tier: 'F0' as const };
+    const room = new MemoryRoom();
+    room.join('ceo');
+    room.join('guest');
+    const interpreter = new RoomInterpreter({ room, profile, logger, resource: f0, openSession: sessionOpener(profile, { key: 'good-key', endpoint: emulator.url.toString(), resource: f0 }) });
+    interpreters.push(interpreter);
+    await interpreter.start();
+    room.publishMicrophone('ceo');
+    await waitFor(() => emulator.openConnections() === 1, "the ceo's session");
+    expect(emulator.connections[0]).toMatchObject({ targetLanguages: ['fr'], voice: 'fr-FR-HenriNeural' });
+    room.publishMicrophone('guest');
+    await waitFor(() => room.texts.some((t) => t.topic === NOTICE_TOPIC && /guest is not being interpreted: the Azure Speech quota of 1 concurrent sessions/.test(t.text)), 'the quota notice');
+    expect(interpreter.sessionCount()).toBe(1);
+  });
+
   it('never interprets a speaker with translate: false', async () => {
     const room = new MemoryRoom();
     room.join('interp-1');
