@@ -27,6 +27,12 @@ export interface AudioSink {
 export interface TextMessage {
   topic: string;
   attributes: Record<string, string>;
+  /**
+   * Whom the stream is from, when not the agent itself: the speaker, for captions of their words.
+   * rtc-node's `streamText({ senderIdentity })`; the LiveKit server keeps an agent's stated
+   * identity on a text-stream header (livekit `pkg/rtc/participant.go`).
+   */
+  senderIdentity?: string;
 }
 
 export type DisconnectReason = 'room-deleted' | 'left' | 'connection-lost' | 'other';
@@ -43,8 +49,11 @@ export interface RoomEvents {
 export interface RoomIO {
   readonly name: string;
   participants(): ParticipantInfo[];
-  /** Publishes a mono audio track named `name` (source: microphone). */
-  publishAudio(name: string, sampleRate: number): Promise<AudioSink>;
+  /**
+   * Publishes a mono audio track named `name` (source: microphone). `queueMs` is how much audio the
+   * source may hold ahead of playout (rtc-node `AudioSource`'s queue; the framework uses 200 ms).
+   */
+  publishAudio(name: string, sampleRate: number, options?: { queueMs?: number }): Promise<AudioSink>;
   sendText(text: string, message: TextMessage): Promise<void>;
   /** Attributes of the agent's own participant. */
   setAttributes(attributes: Record<string, string>): Promise<void>;

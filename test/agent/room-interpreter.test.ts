@@ -79,12 +79,12 @@ describe('RoomInterpreter', () => {
       room.speak('bob', german.samples, german.sampleRate).then(() => room.silence('bob', 1500, german.sampleRate)),
     ]);
     const captions = () => room.texts.filter((t) => t.topic === TRANSCRIPTION_TOPIC && t.attributes[CaptionAttributes.final] === 'true');
-    await waitFor(() => new Set(captions().map((c) => `${c.attributes[CaptionAttributes.speaker]}:${c.attributes[CaptionAttributes.language]}`)).size === 4, 'final captions for every speaker and language');
+    await waitFor(() => new Set(captions().map((c) => `${c.senderIdentity}:${c.attributes[CaptionAttributes.language]}`)).size === 4, 'final captions for every speaker and language');
     await waitFor(() => audibleMs(room.published.get('interpretation-fr')!.frames) > 2500, 'French speech from both speakers');
     expect(audibleMs(room.published.get('interpretation-de')!.frames)).toBeGreaterThan(1000);
     expect(audibleMs(room.published.get('interpretation-en')!.frames)).toBeGreaterThan(1000);
 
-    const aliceFrench = captions().find((c) => c.attributes[CaptionAttributes.speaker] === 'alice' && c.attributes[CaptionAttributes.language] === 'fr')!;
+    const aliceFrench = captions().find((c) => c.senderIdentity === 'alice' && c.attributes[CaptionAttributes.language] === 'fr')!;
     expect(aliceFrench.text).toMatch(/^\[fr\]/);
     expect(aliceFrench.attributes).toMatchObject({ [CaptionAttributes.trackId]: aliceTrack, [CaptionAttributes.final]: 'true' });
     expect(aliceFrench.attributes[CaptionAttributes.segmentId]).toMatch(/-fr$/);
@@ -133,6 +133,22 @@ describe('RoomInterpreter', () => {
     room.publishMicrophone('guest');
     await waitFor(() => room.texts.some((t) => t.topic === NOTICE_TOPIC && /guest is not being interpreted: the Azure Speech quota of 1 concurrent sessions/.test(t.text)), 'the quota notice');
     expect(interpreter.sessionCount()).toBe(1);
+  });
+
+  it('captions an open-range speaker from final results alone (the service sends no interim ones), on their behalf', async () => {
+    const room = new MemoryRoom();
+    room.join('zoe');
+    const interpreter = start(room, agentProfile({ targets: [neuralTarget('fr'), { language: 'ja', voice: { kind: 'none' } }] }));
+    await interpreter.start();
+    const track = room.publishMicrophone('zoe');
+    await waitFor(() => emulator.openConnections() === 2, 'the French and the caption session');
+    await room.speak('zoe', english.samples, english.sampleRate);
+    await room.silence('zoe', 1500, english.sampleRate);
+    const captions = () => room.texts.filter((t) => t.topic === TRANSCRIPTION_TOPIC);
+    await waitFor(() => new Set(captions().map((c) => c.attributes[CaptionAttributes.language])).size === 2, 'captions in French and Japanese');
+    expect(captions().every((c) => c.attributes[CaptionAttributes.final] === 'true' && c.senderIdentity === 'zoe')).toBe(true);
+    expect(captions().map((c) => c.attributes[CaptionAttributes.trackId])).toEqual([track, track]);
+    await waitFor(() => audibleMs(room.published.get('interpretation-fr')!.frames) > 1000, 'the French speech');
   });
 
   it('never interprets a speaker with translate: false', async () => {
