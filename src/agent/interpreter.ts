@@ -25,9 +25,12 @@ export interface RoomInterpreterOptions {
   resource?: SpeechResource;
   /** Concurrent sessions allowed (default: the resource tier's quota). */
   maxAzureSessions?: number;
-  /** Mixer latency samples (benchmarks). */
-  onMixLatency?: (ms: number) => void;
+  /** Mixer latency samples (benchmarks): arrival to playout of each utterance's first frame. */
+  onMixLatency?: (ms: number, fromSilence: boolean) => void;
 }
+
+/** Audio pushed ahead into a track's source: what agents-js RoomIO gives its AudioSource (`queueSizeMs: 200`). */
+export const MIXER_QUEUE_MS = 200;
 
 export function trackName(language: string): string {
   return `interpretation-${language}`;
@@ -280,9 +283,9 @@ export class RoomInterpreter {
     return {
       logger,
       openSession: (spec: SessionSpec) => this.options.openSession(spec),
-      speech: (language: string, frames: AsyncIterable<AudioFrame>) => {
+      speech: (language: string, frames: AsyncIterable<AudioFrame>, lane: string) => {
         void this.languageMixer(language)
-          .then((mixer) => mixer.add(frames))
+          .then((mixer) => mixer.add(frames, lane))
           .catch((error: unknown) => logger.error({ language, err: String(error) }, 'translated speech lost'));
       },
       caption: (event: TranslationEvent, languages: readonly string[]) => {
@@ -309,8 +312,9 @@ export class RoomInterpreter {
     let mixer = this.mixers.get(language);
     if (!mixer) {
       mixer = (async () => {
-        const sink = await this.options.room.publishAudio(trackName(language), this.options.profile.audio.sampleRate);
-        const created = new AudioMixer(sink, { sampleRate: this.options.profile.audio.sampleRate, ...(this.options.onMixLatency ? { onLatency: this.options.onMixLatency } : {}) });
+        const sampleRate = this.options.profile.audio.sampleRate;
+        const sink = await this.options.room.publishAudio(trackName(language), sampleRate, { queueMs: MIXER_QUEUE_MS });
+        const created = new AudioMixer(sink, { sampleRate, queueMs: MIXER_QUEUE_MS, ...(this.options.onMixLatency ? { onLatency: this.options.onMixLatency } : {}) });
         created.start();
         await this.options.room.setAttributes({ 'interpreter.languages': [...this.mixers.keys()].sort().join(',') }).catch(() => undefined);
         this.options.logger.info({ language, track: trackName(language) }, 'published interpretation track');

@@ -24,8 +24,8 @@ export interface SessionSpec {
 
 export interface PipelineHooks {
   openSession(spec: SessionSpec): LiveInterpreterSession;
-  /** Translated speech of one utterance in `language`. */
-  speech(language: string, frames: AsyncIterable<AudioFrame>): void;
+  /** Translated speech of one utterance in `language`; a session's utterances share a `lane` (they play in turn). */
+  speech(language: string, frames: AsyncIterable<AudioFrame>, lane: string): void;
   caption(event: TranslationEvent, languages: readonly string[]): void;
   detectedLanguage(language: string): void;
   sessionFailed(spec: SessionSpec, error: Error): void;
@@ -117,7 +117,7 @@ export class SpeakerPipeline {
     const session = this.hooks.openSession(spec);
     const log = this.hooks.logger.child({ speaker: this.identity, session: spec.key });
     session.on('generation_created', (event: llm.GenerationCreatedEvent) => {
-      if (spec.spokenLanguage) void this.forwardSpeech(spec.spokenLanguage, event);
+      if (spec.spokenLanguage) void this.forwardSpeech(spec.spokenLanguage, event, `${this.identity}\n${spec.key}`);
     });
     session.on('translation', (event: TranslationEvent) => {
       // The service reports `de` or `de-DE` (open range or candidates): the same language is no change.
@@ -138,12 +138,12 @@ export class SpeakerPipeline {
     return session;
   }
 
-  private async forwardSpeech(language: string, event: llm.GenerationCreatedEvent): Promise<void> {
+  private async forwardSpeech(language: string, event: llm.GenerationCreatedEvent, lane: string): Promise<void> {
     // Tools never come from an interpreter; drain so the framework's stream can close.
     void event.functionStream.cancel().catch(() => undefined);
     for await (const message of event.messageStream) {
       void message.textStream.cancel().catch(() => undefined);
-      this.hooks.speech(language, message.audioStream);
+      this.hooks.speech(language, message.audioStream, lane);
     }
   }
 
