@@ -183,9 +183,9 @@ describe('RoomInterpreter', () => {
     expect(emulator.connections.filter((c) => c.closedAt === undefined).map((c) => c.targetLanguages[0])).toEqual(['de']);
   });
 
-  it('drops the session of the language a speaker is detected speaking', async () => {
+  it.each(['bare', 'locale'] as const)('drops the session of the language a speaker is detected speaking (reported as a %s tag)', async (languageForm) => {
     await emulator.close();
-    emulator = await startEmulator({ port: 0, keys: ['good-key'], detectLanguage: 'de' });
+    emulator = await startEmulator({ port: 0, keys: ['good-key'], detectLanguage: 'de', languageForm });
     const room = new MemoryRoom();
     room.join('zoe');
     const interpreter = start(room, agentProfile({ targets: [neuralTarget('fr'), neuralTarget('de')] }));
