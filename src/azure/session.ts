@@ -61,7 +61,7 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
   #reconnectTimer: NodeJS.Timeout | undefined;
   readonly #utterances = new Utterances((event, payload) => this.emit(event, payload));
   /** The latest final result: audio that arrives with no generation waiting belongs to it. */
-  #lastFinal: { itemId: string; sourceLanguage: string | undefined; speechEndedAt: number | undefined } | undefined;
+  #lastFinal: Pick<PendingGeneration, 'itemId' | 'sourceLanguage' | 'speechEndedAt'> | undefined;
   #inputEnded = false;
   #finish: FinishWaiter | undefined;
   readonly #discarding = new Set<Promise<void>>();
@@ -297,15 +297,8 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
       this.logger.warn({ details: result.errorDetails }, 'live interpreter: translation failed for an utterance');
     }
 
-    const pending: PendingGeneration = {
-      generation: undefined,
-      itemId: utterance.itemId,
-      createdAt: Date.now(),
-      createdPerf: performance.now(),
-      speechEndedAt,
-      sourceLanguage: result.language || undefined,
-    };
-    this.#lastFinal = { itemId: utterance.itemId, sourceLanguage: pending.sourceLanguage, speechEndedAt };
+    this.#lastFinal = { itemId: utterance.itemId, sourceLanguage: result.language || undefined, speechEndedAt };
+    const pending = newPending(this.#lastFinal);
     const spoken = this.#options.spokenLanguage;
     const spokenText = spoken === null ? undefined : translations[spoken];
     if (spokenText) {
@@ -332,15 +325,7 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
    */
   #orphanGeneration(): PendingGeneration | undefined {
     if (this.#options.spokenLanguage === null) return undefined;
-    const last = this.#lastFinal;
-    const pending: PendingGeneration = {
-      generation: undefined,
-      itemId: last?.itemId ?? this.#utterances.current().itemId,
-      createdAt: Date.now(),
-      createdPerf: performance.now(),
-      speechEndedAt: last?.speechEndedAt,
-      sourceLanguage: last?.sourceLanguage,
-    };
+    const pending = newPending(this.#lastFinal ?? { itemId: this.#utterances.current().itemId, sourceLanguage: undefined, speechEndedAt: undefined });
     this.#openGeneration(pending, '');
     return pending;
   }
@@ -402,5 +387,8 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
     if (this.listenerCount('error') > 0) this.emit('error', event);
     else this.logger.error({ error, recoverable }, 'live interpreter error (no error listener)');
   }
+}
 
+function newPending(from: Pick<PendingGeneration, 'itemId' | 'sourceLanguage' | 'speechEndedAt'>): PendingGeneration {
+  return { generation: undefined, createdAt: Date.now(), createdPerf: performance.now(), ...from };
 }
