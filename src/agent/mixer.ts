@@ -6,8 +6,8 @@
  *
  * Audio is pushed ahead into the track's source as the framework does it (agents-js RoomIO:
  * `AudioSource` with a 200 ms queue, frames pushed as fast as `captureFrame` takes them): up to
- * `queueMs` ahead of playout, refilled when half of it has played, so the event loop wakes about
- * every 100 ms instead of every 10 ms frame, and `captureFrame`'s own backpressure paces a source
+ * `queueMs` ahead of playout, topped up when a quarter of it has played, so the event loop wakes
+ * about every 50 ms instead of every 10 ms frame, and `captureFrame`'s own backpressure paces a source
  * whose queue is full. Between utterances nothing is sent (WebRTC fills the gap, as for the
  * framework's own agents); an utterance that starts from silence goes out at once, never behind a
  * queue. A frame of an utterance already playing that reaches the source after the queue ran dry
@@ -59,6 +59,8 @@ export class AudioMixer {
   readonly frameSamples: number;
   readonly queueMs: number;
   private readonly frameMs: number;
+  /** Audio still queued when the pump tops the queue up again. */
+  private readonly refillAtMs: number;
   /** Sources by lane, in order: only each lane's first is mixed. */
   private readonly lanes = new Map<unknown, Source[]>();
   private readonly sum: Float64Array;
@@ -80,6 +82,7 @@ export class AudioMixer {
     this.sampleRate = options.sampleRate;
     this.frameMs = options.frameMs ?? 10;
     this.queueMs = Math.max(this.frameMs, options.queueMs ?? 200);
+    this.refillAtMs = this.queueMs - Math.max(this.frameMs, this.queueMs / 4);
     this.frameSamples = Math.round((this.sampleRate * this.frameMs) / 1000);
     this.sum = new Float64Array(this.frameSamples);
   }
@@ -164,8 +167,10 @@ export class AudioMixer {
       const now = performance.now();
       const ahead = this.playedOutAt - now;
       if (ahead >= this.queueMs) {
-        // Full: sleep until half of it has played. One wake-up per ~queueMs/2, not per frame.
-        await this.sleep(ahead - this.queueMs / 2);
+        // Full: sleep until a quarter of it has played, then top it up. A wake-up per ~50 ms, not
+        // per 10 ms frame, and a stall of the event loop up to three quarters of the queue
+        // (150 ms: a major GC, a busy host) still finds audio queued.
+        await this.sleep(ahead - this.refillAtMs);
         continue;
       }
       const dry = ahead < 0;
