@@ -169,7 +169,9 @@ export class EmulatedConnection {
     const openRange = isOpenRange(this.record);
     if (form === 'bare' || (form === 'auto' && openRange)) return primaryLanguage(language);
     if (parseLocale(language)?.region) return language;
-    const candidate = openRange ? undefined : this.record.sourceLanguages.find((l) => primaryLanguage(l) === primaryLanguage(language));
+    // With candidates, the one that matched; without language id, the recognition language (`from`).
+    const candidates = openRange ? [] : [...this.record.sourceLanguages, this.record.query.from ?? ''];
+    const candidate = candidates.find((l) => parseLocale(l)?.region && primaryLanguage(l) === primaryLanguage(language));
     return candidate ?? findTargetLanguage(language)?.voiceLocales[0] ?? language;
   }
 
