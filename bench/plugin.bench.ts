@@ -4,14 +4,18 @@
  * Phase "bare": N TranslationRecognizers with the same configuration, fed the same 16 kHz audio
  * (exact ArrayBuffer copies, as the plugin writes them), handlers that only touch the results.
  * Phase "ours": N LiveInterpreterSessions fed the same audio as 10 ms AudioFrames, every
- * generation's text and audio stream read to the end.
+ * generation's text and audio stream read to the end, at the plugin's default output rate (16 kHz,
+ * Azure's own: nothing resampled). Phase "ours24k": the same at 24 kHz, to show what resampling
+ * costs a caller who asks for another rate.
+ * The emulator runs in its default mode, the closest to the real v2 service (translation.response,
+ * a WAV per chunk, one synthesis completion per stream).
  * Both feed at 2x real time, the pace the SDK sends at after its first 5 s (notes: azure-speech 2.1).
  *
  * The emulator runs in a child process so that process.cpuUsage() counts the client side only
  * (an in-process emulator would add the same cost to both phases and flatter the ratio).
  *
  * Env: BENCH_SESSIONS (8), BENCH_AUDIO_SECONDS (90 per session), BENCH_MEMORY_SESSIONS (40);
- * BENCH_ONLY=bare|ours|ours16k runs that feed phase alone and writes no result (for --cpu-prof).
+ * BENCH_ONLY=bare|ours|ours24k runs that feed phase alone and writes no result (for --cpu-prof).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -31,7 +35,7 @@ const MEMORY_SESSIONS = Number(process.env.BENCH_MEMORY_SESSIONS ?? 40);
 const PACE = 2; // x real time
 const CHUNK_MS = 100;
 
-type PhaseKind = 'bare' | 'ours' | 'ours16k';
+type PhaseKind = 'bare' | 'ours' | 'ours24k';
 interface PhaseResult {
   cpuMs: number;
   latenciesMs: number[];
@@ -68,12 +72,14 @@ async function main(): Promise<void> {
     // sockets would otherwise be billed to the next (measured: ours 7.6 alone, 9.7 after bare).
     const bare = await phaseInChild('bare', endpoint);
     const ours = await phaseInChild('ours', endpoint);
+    const ours24k = await phaseInChild('ours24k', endpoint);
     const memoryBare = await memoryPerSession(() => openBare(endpoint));
     const memoryOurs = await memoryPerSession(() => openOurs(endpoint));
 
     const audioSeconds = SESSIONS * AUDIO_SECONDS;
     const cpuPerAudioSecondOurs = ours.cpuMs / audioSeconds;
     const cpuPerAudioSecondBare = bare.cpuMs / audioSeconds;
+    const cpuPerAudioSecond24k = ours24k.cpuMs / audioSeconds;
     const latencies = [...ours.latenciesMs].sort((a, b) => a - b);
     const p50 = percentile(latencies, 50);
     const p99 = percentile(latencies, 99);
@@ -94,6 +100,9 @@ async function main(): Promise<void> {
         rssMbPerSession: memoryOurs.rssMb,
         sessionsPerCore: 1000 / cpuPerAudioSecondOurs,
         utterances: ours.utterances,
+        cpuMsPerAudioSecondAt24k: cpuPerAudioSecond24k,
+        resamplingTo24kCpuMsPerAudioSecond: cpuPerAudioSecond24k - cpuPerAudioSecondOurs,
+        lateFramesAt24k: ours24k.lateFrames,
       },
       baseline: {
         cpuMsPerAudioSecond: cpuPerAudioSecondBare,
@@ -109,7 +118,7 @@ async function main(): Promise<void> {
         { metric: 'lateFrames', target: '0 (no frame read after it would have to play)', value: ours.lateFrames, pass: ours.lateFrames === 0 },
         { metric: 'memoryMbPerSession', target: '< 5 MB', value: Math.max(memoryOurs.heapMb, memoryOurs.rssMb), pass: Math.max(memoryOurs.heapMb, memoryOurs.rssMb) < 5 },
       ],
-      params: { sessions: SESSIONS, audioSecondsPerSession: AUDIO_SECONDS, paceXRealTime: PACE, memorySessions: MEMORY_SESSIONS, input: '16 kHz mono, 10 ms frames', output: '24 kHz' },
+      params: { sessions: SESSIONS, audioSecondsPerSession: AUDIO_SECONDS, paceXRealTime: PACE, memorySessions: MEMORY_SESSIONS, input: '16 kHz mono, 10 ms frames', output: '16 kHz (default; ours24k phase: 24 kHz)', emulator: 'default (v2) mode, separate process' },
     });
   } finally {
     await stop();
@@ -189,8 +198,8 @@ function openBare(endpoint: URL): Client {
   };
 }
 
-function openOurs(endpoint: URL, sampleRate: 16000 | 24000 = 24000): Client {
-  const model = new LiveInterpreterModel({ key: KEY, endpoint, targetLanguages: ['fr'], voice: 'fr-FR-DeniseNeural', sampleRate });
+function openOurs(endpoint: URL, sampleRate: 16000 | 24000 = 16000): Client {
+  const model = new LiveInterpreterModel({ speechKey: KEY, speechEndpoint: endpoint, targetLanguages: ['fr'], voice: 'fr-FR-DeniseNeural', sampleRate });
   const session: LiveInterpreterSession = model.session();
   const latenciesMs: number[] = [];
   const firstFrameLatenciesMs: number[] = [];
@@ -273,7 +282,7 @@ function loopedSpeech(seconds: number): Int16Array {
 }
 
 function runPhase(kind: PhaseKind, endpoint: URL, speech: Int16Array): Promise<PhaseResult> {
-  return feedPhase(SESSIONS, speech, () => (kind === 'bare' ? openBare(endpoint) : openOurs(endpoint, kind === 'ours' ? 24000 : 16000)));
+  return feedPhase(SESSIONS, speech, () => (kind === 'bare' ? openBare(endpoint) : openOurs(endpoint, kind === 'ours' ? 16000 : 24000)));
 }
 
 function phaseInChild(kind: PhaseKind, endpoint: URL): Promise<PhaseResult> {

@@ -1,9 +1,14 @@
 /**
- * Live captions as LiveKit transcriptions: per utterance and language, interim and final
- * `lk.transcription` text streams with the standard attributes, so LiveKit's client components
- * show them, plus the language so a client can pick the one its user reads.
+ * Live captions as LiveKit's own code writes transcriptions: per utterance and language, interim
+ * and final `lk.transcription` text streams sent on behalf of the speaker (agents-js publishes a
+ * user's transcript with `streamText({ senderIdentity })`, so clients attribute it to that user),
+ * with only the attributes LiveKit defines under `lk.` (agents-js `src/constants.ts`:
+ * `lk.transcribed_track_id`, `lk.segment_id`, `lk.transcription_final`) and the language under the
+ * non-`lk.` key `language`, as LiveKit's multi-user translator example tags its text streams. A
+ * client shows its user's language by reading `language` in its `lk.transcription` handler.
  */
-import { TRANSCRIPTION_TOPIC, type RoomIO } from './room-io.ts';
+import { CaptionAttribute as CaptionAttributes, TRANSCRIPTION_TOPIC } from '../common/listener-protocol.ts';
+import type { RoomIO } from './room-io.ts';
 
 export interface Caption {
   /** Speaker's participant identity. */
@@ -17,13 +22,7 @@ export interface Caption {
   isFinal: boolean;
 }
 
-export const CaptionAttributes = {
-  trackId: 'lk.transcribed_track_id',
-  segmentId: 'lk.segment_id',
-  final: 'lk.transcription_final',
-  language: 'lk.translated_language',
-  speaker: 'lk.participant_identity',
-} as const;
+export { CaptionAttribute as CaptionAttributes } from '../common/listener-protocol.ts';
 
 /** Segments remembered at most: one whose final never came (a closed session) must not stay forever. */
 const MAX_OPEN_SEGMENTS = 512;
@@ -51,7 +50,6 @@ export class CaptionWriter {
       [CaptionAttributes.segmentId]: segmentId,
       [CaptionAttributes.final]: String(caption.isFinal),
       [CaptionAttributes.language]: caption.language,
-      [CaptionAttributes.speaker]: caption.speaker,
     };
     this.room.sendText(caption.text, { topic: TRANSCRIPTION_TOPIC, attributes, senderIdentity: caption.speaker }).catch(this.onError);
   }

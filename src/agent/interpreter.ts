@@ -6,14 +6,15 @@
 import type { AudioFrame } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
 import type { LiveInterpreterSession, TranslationEvent } from '../azure/index.ts';
-import { planSpeaker, type Profile } from '../profiles/index.ts';
+import { DEFAULT_SPEECH_RESOURCE, planSpeaker, SESSION_QUOTA, type Profile, type SpeechResource } from '../profiles/index.ts';
+import { interpretationTrackName as trackName } from '../common/listener-protocol.ts';
 import { CaptionWriter } from './captions.ts';
 import { AudioMixer } from './mixer.ts';
 import { LISTENER_LANGUAGE_ATTRIBUTE, NOTICE_TOPIC, type MicrophoneTrack, type ParticipantInfo, type RoomEvents, type RoomIO } from './room-io.ts';
 import { SpeakerPipeline, sessionSpecs, type SessionSpec } from './speaker-pipeline.ts';
 
-/** Azure's default concurrent-session quota per Speech resource. */
-export const DEFAULT_AZURE_SESSION_QUOTA = 100;
+/** Azure's default concurrent-session quota per Speech resource (S0; F0 allows 1). */
+export const DEFAULT_AZURE_SESSION_QUOTA = SESSION_QUOTA.S0;
 
 export interface RoomInterpreterOptions {
   room: RoomIO;
@@ -21,14 +22,18 @@ export interface RoomInterpreterOptions {
   /** Opens one plugin session (the caller binds credentials, sample rate, profanity). */
   openSession: (spec: SessionSpec) => LiveInterpreterSession;
   logger: Logger;
+  /** The Azure resource the sessions run on: its kind splits caption languages, its tier sets the default quota. */
+  resource?: SpeechResource;
+  /** Concurrent sessions allowed (default: the resource tier's quota). */
   maxAzureSessions?: number;
-  /** Mixer latency samples (benchmarks). */
-  onMixLatency?: (ms: number) => void;
+  /** Mixer latency samples (benchmarks): arrival to playout of each utterance's first frame. */
+  onMixLatency?: (ms: number, fromSilence: boolean) => void;
 }
 
-export function trackName(language: string): string {
-  return `interpretation-${language}`;
-}
+/** Audio pushed ahead into a track's source: what agents-js RoomIO gives its AudioSource (`queueSizeMs: 200`). */
+export const MIXER_QUEUE_MS = 200;
+
+export { interpretationTrackName as trackName } from '../common/listener-protocol.ts';
 
 export class RoomInterpreter {
   private readonly pipelines = new Map<string, SpeakerPipeline>();
@@ -42,11 +47,13 @@ export class RoomInterpreter {
   private readonly captions: CaptionWriter;
   private readonly listeners: Partial<{ [E in keyof RoomEvents]: RoomEvents[E] }> = {};
   private readonly maxAzureSessions: number;
+  private readonly resource: SpeechResource;
   private replanning: Promise<void> = Promise.resolve();
   private stopped = false;
 
   constructor(private readonly options: RoomInterpreterOptions) {
-    this.maxAzureSessions = options.maxAzureSessions ?? DEFAULT_AZURE_SESSION_QUOTA;
+    this.resource = options.resource ?? DEFAULT_SPEECH_RESOURCE;
+    this.maxAzureSessions = options.maxAzureSessions ?? SESSION_QUOTA[this.resource.tier];
     this.captions = new CaptionWriter(options.room, (error) => options.logger.warn({ err: String(error) }, 'caption not sent'));
   }
 
@@ -124,15 +131,15 @@ export class RoomInterpreter {
   }
 
   private specsFor(pipeline: SpeakerPipeline): SessionSpec[] {
-    return sessionSpecs(this.planFor(pipeline.identity, pipeline.detected), this.options.profile.captions);
+    return sessionSpecs(this.planFor(pipeline.identity, pipeline.detected), this.options.profile.captions, this.resource.kind);
   }
 
   private planFor(identity: string, detectedLanguage?: string) {
-    return planSpeaker(this.options.profile, {
-      identity,
-      ...(detectedLanguage ? { detectedLanguage } : {}),
-      listenerLanguages: this.listenerLanguages(),
-    });
+    return planSpeaker(
+      this.options.profile,
+      { identity, ...(detectedLanguage ? { detectedLanguage } : {}), listenerLanguages: this.listenerLanguages() },
+      this.resource,
+    );
   }
 
   private addMicrophone(track: MicrophoneTrack): void {
@@ -173,7 +180,7 @@ export class RoomInterpreter {
       logger.info({ speaker: track.participant }, 'speaker is not interpreted (translate: false in the profile)');
       return;
     }
-    const specs = sessionSpecs(plan, profile.captions);
+    const specs = sessionSpecs(plan, profile.captions, this.resource.kind);
     if (this.pipelines.size >= profile.limits.maxSpeakers) {
       this.skip(track.participant, `the profile allows ${profile.limits.maxSpeakers} interpreted speakers at once`);
       return;
@@ -281,9 +288,9 @@ export class RoomInterpreter {
     return {
       logger,
       openSession: (spec: SessionSpec) => this.options.openSession(spec),
-      speech: (language: string, frames: AsyncIterable<AudioFrame>) => {
+      speech: (language: string, frames: AsyncIterable<AudioFrame>, lane: string) => {
         void this.languageMixer(language)
-          .then((mixer) => mixer.add(frames))
+          .then((mixer) => mixer.add(frames, lane))
           .catch((error: unknown) => logger.error({ language, err: String(error) }, 'translated speech lost'));
       },
       caption: (event: TranslationEvent, languages: readonly string[]) => {
@@ -310,8 +317,9 @@ export class RoomInterpreter {
     let mixer = this.mixers.get(language);
     if (!mixer) {
       mixer = (async () => {
-        const sink = await this.options.room.publishAudio(trackName(language), this.options.profile.audio.sampleRate);
-        const created = new AudioMixer(sink, { sampleRate: this.options.profile.audio.sampleRate, ...(this.options.onMixLatency ? { onLatency: this.options.onMixLatency } : {}) });
+        const sampleRate = this.options.profile.audio.sampleRate;
+        const sink = await this.options.room.publishAudio(trackName(language), sampleRate, { queueMs: MIXER_QUEUE_MS });
+        const created = new AudioMixer(sink, { sampleRate, queueMs: MIXER_QUEUE_MS, ...(this.options.onMixLatency ? { onLatency: this.options.onMixLatency } : {}) });
         created.start();
         await this.options.room.setAttributes({ 'interpreter.languages': [...this.mixers.keys()].sort().join(',') }).catch(() => undefined);
         this.options.logger.info({ language, track: trackName(language) }, 'published interpretation track');

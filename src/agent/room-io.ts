@@ -57,8 +57,11 @@ export interface RoomEvents {
 export interface RoomIO {
   readonly name: string;
   participants(): ParticipantInfo[];
-  /** Publishes a mono audio track named `name` (source: microphone). */
-  publishAudio(name: string, sampleRate: number): Promise<AudioSink>;
+  /**
+   * Publishes a mono audio track named `name` (source: microphone). `queueMs` is how much audio the
+   * source may hold ahead of playout (rtc-node `AudioSource`'s queue; the framework uses 200 ms).
+   */
+  publishAudio(name: string, sampleRate: number, options?: { queueMs?: number }): Promise<AudioSink>;
   sendText(text: string, message: TextMessage): Promise<void>;
   /** Attributes of the agent's own participant. */
   setAttributes(attributes: Record<string, string>): Promise<void>;
@@ -67,12 +70,7 @@ export interface RoomIO {
   disconnect(): Promise<void>;
 }
 
-/** The attribute a listener sets to choose their language. */
-export const LISTENER_LANGUAGE_ATTRIBUTE = 'language';
-/** Topic LiveKit's client components read captions from. */
-export const TRANSCRIPTION_TOPIC = 'lk.transcription';
-/** Topic for notices people in the room should see (a speaker skipped, a language failing). */
-export const NOTICE_TOPIC = 'interpreter.notice';
+export { LANGUAGE_ATTRIBUTE as LISTENER_LANGUAGE_ATTRIBUTE, NOTICE_TOPIC, TRANSCRIPTION_TOPIC } from '../common/listener-protocol.ts';
 
 type AnyListener = (...args: never[]) => void;
 

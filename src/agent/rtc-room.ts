@@ -27,7 +27,6 @@ const MICROPHONE_SAMPLE_RATE = 16_000;
 
 export class RtcRoomIO implements RoomIO {
   private readonly events = new RoomEventEmitter();
-  private readonly published: { source: AudioSource; trackSid?: string }[] = [];
 
   private constructor(
     private readonly room: Room,
@@ -69,19 +68,20 @@ export class RtcRoomIO implements RoomIO {
     return [...this.room.remoteParticipants.values()].map(info);
   }
 
-  async publishAudio(name: string, sampleRate: number): Promise<AudioSink> {
+  async publishAudio(name: string, sampleRate: number, options: { queueMs?: number } = {}): Promise<AudioSink> {
     const local = this.room.localParticipant;
     if (!local) throw new Error('not connected to the room');
-    const source = new AudioSource(sampleRate, 1);
+    // The source's queue is what `captureFrame` paces against: the mixer keeps it this full.
+    const source = new AudioSource(sampleRate, 1, options.queueMs ?? 1000);
     const track = LocalAudioTrack.createAudioTrack(name, source);
-    const options = new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE });
-    const publication = await local.publishTrack(track, options);
-    const entry = { source, trackSid: publication.sid };
-    this.published.push(entry);
+    await local.publishTrack(track, new TrackPublishOptions({ source: TrackSource.SOURCE_MICROPHONE }));
     return {
       captureFrame: (frame) => source.captureFrame(frame),
       close: async () => {
-        if (entry.trackSid && this.room.isConnected) await local.unpublishTrack(entry.trackSid).catch(() => undefined);
+        // Looked up now, not kept from the publish: after a full reconnect rtc-node republishes
+        // local tracks under new sids.
+        const current = [...local.trackPublications.values()].find((publication) => publication.name === name);
+        if (current?.sid && this.room.isConnected) await local.unpublishTrack(current.sid).catch(() => undefined);
         await source.close();
       },
     };

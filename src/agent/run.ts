@@ -4,17 +4,20 @@
  */
 import type { Logger } from 'pino';
 import { LiveInterpreterModel, type LiveInterpreterSession } from '../azure/index.ts';
-import type { Profile } from '../profiles/index.ts';
+import { DEFAULT_SPEECH_RESOURCE, type Profile, type SpeechResource } from '../profiles/index.ts';
 import { RoomInterpreter } from './interpreter.ts';
 import { exitCode, superviseRoom, type ExitReason } from './lifecycle.ts';
 import type { RoomIO } from './room-io.ts';
 import type { SessionSpec } from './speaker-pipeline.ts';
 import { AgentStartError, type LiveKitSettings } from './room-check.ts';
 
+/** Named as the plugin's options are, so they can be handed to it as they are. */
 export interface AzureSettings {
-  key?: string;
-  region?: string;
-  endpoint?: string;
+  speechKey?: string;
+  speechRegion?: string;
+  speechEndpoint?: string;
+  /** What the resource is (kind, tier, region): from AZURE_SPEECH_RESOURCE_KIND / _TIER / _REGION. */
+  resource?: SpeechResource;
 }
 
 export interface AgentConfig extends LiveKitSettings {
@@ -28,13 +31,15 @@ export interface AgentConfig extends LiveKitSettings {
 export function sessionOpener(profile: Profile, azure: AzureSettings): (spec: SessionSpec) => LiveInterpreterSession {
   return (spec) =>
     new LiveInterpreterModel({
-      ...(azure.key ? { key: azure.key } : {}),
-      ...(azure.region ? { region: azure.region } : {}),
-      ...(azure.endpoint ? { endpoint: azure.endpoint } : {}),
+      ...(azure.speechKey ? { speechKey: azure.speechKey } : {}),
+      ...(azure.speechRegion ? { speechRegion: azure.speechRegion } : {}),
+      ...(azure.speechEndpoint ? { speechEndpoint: azure.speechEndpoint } : {}),
       targetLanguages: spec.targetLanguages,
       sourceLanguages: spec.sourceLanguages,
       spokenLanguage: spec.spokenLanguage,
       ...(spec.voice ? { voice: spec.voice } : {}),
+      ...(azure.resource ? { resourceKind: azure.resource.kind, tier: azure.resource.tier } : {}),
+      // The track's rate (16 kHz by default: Azure's own, nothing resampled).
       sampleRate: profile.audio.sampleRate,
       profanity: profile.profanity,
     }).session();
@@ -52,6 +57,7 @@ export async function interpretRoom(
     profile: config.profile,
     openSession: sessionOpener(config.profile, config.azure),
     logger: config.logger,
+    resource: config.azure.resource ?? DEFAULT_SPEECH_RESOURCE,
     ...(config.maxAzureSessions ? { maxAzureSessions: config.maxAzureSessions } : {}),
   });
   await interpreter.start();
@@ -64,8 +70,10 @@ export function checkAzureSettings(config: AgentConfig): void {
   const target = config.profile.languages.targets[0];
   if (!target) throw new AgentStartError(`profile ${config.profile.name} has no target languages`);
   try {
+    const { resource, ...settings } = config.azure;
     new LiveInterpreterModel({
-      ...config.azure,
+      ...settings,
+      ...(resource ? { resourceKind: resource.kind, tier: resource.tier } : {}),
       targetLanguages: [target.language],
       spokenLanguage: null,
     });

@@ -6,7 +6,8 @@
 import type { AudioFrame } from '@livekit/rtc-node';
 import type { llm } from '@livekit/agents';
 import type { LiveInterpreterSession, TranslationEvent } from '../azure/index.ts';
-import type { SpeakerSessionPlan } from '../profiles/index.ts';
+import { isSameLanguage } from '../common/locale.ts';
+import { captionGroups, type SpeakerSessionPlan, type SpeechResourceKind } from '../profiles/index.ts';
 import type { Logger } from 'pino';
 
 /** Identifies a session within a speaker: `voice:<lang>:<voice>` or `captions:<langs>`. */
@@ -23,16 +24,19 @@ export interface SessionSpec {
 
 export interface PipelineHooks {
   openSession(spec: SessionSpec): LiveInterpreterSession;
-  /** Translated speech of one utterance in `language`. */
-  speech(language: string, frames: AsyncIterable<AudioFrame>): void;
+  /** Translated speech of one utterance in `language`; a session's utterances share a `lane` (they play in turn). */
+  speech(language: string, frames: AsyncIterable<AudioFrame>, lane: string): void;
   caption(event: TranslationEvent, languages: readonly string[]): void;
   detectedLanguage(language: string): void;
   sessionFailed(spec: SessionSpec, error: Error): void;
   logger: Logger;
 }
 
-/** The sessions a plan needs. Caption languages a voiced session already carries need no extra session. */
-export function sessionSpecs(plan: SpeakerSessionPlan, captions: boolean): SessionSpec[] {
+/**
+ * The sessions a plan needs: one per voiced language, and the caption languages in text-only
+ * sessions of at most two on a Speech resource (`captionGroups`, the same split `interpreter plan` counts).
+ */
+export function sessionSpecs(plan: SpeakerSessionPlan, captions: boolean, resourceKind: SpeechResourceKind = 'speech'): SessionSpec[] {
   if (!plan.translate) return [];
   const specs: SessionSpec[] = plan.voiced.map((v) => ({
     key: `voice:${v.language}:${v.voice}`,
@@ -41,9 +45,10 @@ export function sessionSpecs(plan: SpeakerSessionPlan, captions: boolean): Sessi
     targetLanguages: [v.language],
     sourceLanguages: plan.source,
   }));
-  if (captions && plan.captionOnly.length > 0) {
-    const languages = [...plan.captionOnly].sort();
-    specs.push({ key: `captions:${languages.join(',')}`, spokenLanguage: null, targetLanguages: languages, sourceLanguages: plan.source });
+  if (captions) {
+    for (const languages of captionGroups(plan.captionOnly, resourceKind)) {
+      specs.push({ key: `captions:${languages.join(',')}`, spokenLanguage: null, targetLanguages: languages, sourceLanguages: plan.source });
+    }
   }
   return specs;
 }
@@ -112,10 +117,11 @@ export class SpeakerPipeline {
     const session = this.hooks.openSession(spec);
     const log = this.hooks.logger.child({ speaker: this.identity, session: spec.key });
     session.on('generation_created', (event: llm.GenerationCreatedEvent) => {
-      if (spec.spokenLanguage) void this.forwardSpeech(spec.spokenLanguage, event);
+      if (spec.spokenLanguage) void this.forwardSpeech(spec.spokenLanguage, event, `${this.identity}\n${spec.key}`);
     });
     session.on('translation', (event: TranslationEvent) => {
-      if (event.sourceLanguage && event.sourceLanguage !== this.detected) {
+      // The service reports `de` or `de-DE` (open range or candidates): the same language is no change.
+      if (event.sourceLanguage && !(this.detected !== undefined && isSameLanguage(event.sourceLanguage, this.detected))) {
         this.detected = event.sourceLanguage;
         this.hooks.detectedLanguage(event.sourceLanguage);
       }
@@ -132,12 +138,12 @@ export class SpeakerPipeline {
     return session;
   }
 
-  private async forwardSpeech(language: string, event: llm.GenerationCreatedEvent): Promise<void> {
+  private async forwardSpeech(language: string, event: llm.GenerationCreatedEvent, lane: string): Promise<void> {
     // Tools never come from an interpreter; drain so the framework's stream can close.
     void event.functionStream.cancel().catch(() => undefined);
     for await (const message of event.messageStream) {
       void message.textStream.cancel().catch(() => undefined);
-      this.hooks.speech(language, message.audioStream);
+      this.hooks.speech(language, message.audioStream, lane);
     }
   }
 

@@ -17,6 +17,8 @@ export class UtteranceGeneration implements PacedDecoder {
   readonly createdPerf = performance.now();
   firstAudioAt: number | undefined;
   synthesizedSamples = 0;
+  /** Some synthesized audio was written (decoded or still waiting for the pacer). */
+  heardAudio = false;
   #closed = false;
   /** close() was called; the streams close once the backlog is decoded. */
   #ending = false;
@@ -65,6 +67,7 @@ export class UtteranceGeneration implements PacedDecoder {
    */
   writeAudio(chunk: ArrayBuffer, receivedAt: number): void {
     if (this.closed) return;
+    this.heardAudio = true;
     // Chunks stay in order: once one waits, the rest of this utterance waits behind it.
     if (this.#backlog.length === 0 && mayDecodeNow()) {
       this.#emit(this.#decoder.push(chunk, receivedAt));

@@ -11,8 +11,11 @@ export {
   type LiveInterpreterOptions,
   type ReconnectOptions,
   type ProfanityMode,
+  type OutputSampleRate,
   LiveInterpreterOptionsError,
   PERSONAL_VOICE,
+  V2_PATH,
 } from './options.ts';
+export type { SpeechResourceKind, SpeechTier } from '../common/azure-resource.ts';
 export type { TranslationEvent, LiveInterpreterMetrics, LiveInterpreterStats } from './events.ts';
 export { RECEIVED_AT as FRAME_RECEIVED_AT_KEY } from './synthesis-decoder.ts';

@@ -1,10 +1,24 @@
 /**
  * The plugin's public options and their resolution: environment defaults, and every missing or
- * contradictory setting rejected at construction with a message that names what to set.
+ * contradictory setting rejected at construction with a message that names what to set and why.
+ * The limits enforced here are Azure's, as Microsoft documents them (sources beside each check).
  */
-import { defaultNeuralVoice, findTargetLanguage } from '../common/azure-languages.ts';
+import { checkNeuralVoice, defaultNeuralVoice } from '../common/azure-languages.ts';
+import {
+  SpeechResourceEnv,
+  SpeechResourceError,
+  checkPersonalVoice,
+  maxTargetsPerRecognizer,
+  parseResourceKind,
+  parseTier,
+  regionOfEndpoint,
+  type SpeechResourceKind,
+  type SpeechTier,
+} from '../common/azure-resource.ts';
+import { parseLocale } from '../common/locale.ts';
 
 export type ProfanityMode = 'masked' | 'removed' | 'raw';
+export type OutputSampleRate = 16000 | 24000 | 48000;
 
 export interface ReconnectOptions {
   /** Recognizers recreated in a row without a successful connection before giving up. Default 6. */
@@ -15,14 +29,25 @@ export interface ReconnectOptions {
   maxDelayMs?: number;
 }
 
+/** Credentials and endpoint are named as in LiveKit's own Azure plugin (`speechKey`, `speechRegion`, `speechEndpoint`). */
 export interface LiveInterpreterOptions {
   /** Speech resource key. Default: env `AZURE_SPEECH_KEY`. */
-  key?: string;
-  /** Speech resource region (e.g. `westeurope`). Default: env `AZURE_SPEECH_REGION`. */
-  region?: string;
+  speechKey?: string;
+  /**
+   * Speech resource region (e.g. `westeurope`). Default: env `AZURE_SPEECH_REGION`. Builds the
+   * endpoint when none is given, and tells the personal-voice check where the resource is.
+   */
+  speechRegion?: string;
   /** Full WebSocket endpoint. Default: env `AZURE_SPEECH_ENDPOINT`, else the region's V2 endpoint. */
-  endpoint?: string | URL;
-  /** Text translation targets (`fr`, `de`, `zh-Hans`). At least one. */
+  speechEndpoint?: string | URL;
+  /**
+   * `speech` (default; env `AZURE_SPEECH_RESOURCE_KIND`): a Speech resource, at most two target
+   * languages per session. `foundry`: an AI Foundry resource, more targets (billed as text translation).
+   */
+  resourceKind?: SpeechResourceKind;
+  /** `S0` (default; env `AZURE_SPEECH_TIER`) or `F0`, which has no personal voice. */
+  tier?: SpeechTier;
+  /** Text translation targets (`fr`, `de`, `zh-Hans`). Exactly one when the session speaks. */
   targetLanguages: string[];
   /** `auto` = open-range, continuous language identification; or a list of candidate locales. */
   sourceLanguages?: 'auto' | string[];
@@ -30,12 +55,23 @@ export interface LiveInterpreterOptions {
   spokenLanguage?: string | null;
   /** `personal-voice` or a neural voice name (`fr-FR-DeniseNeural`). Default: the catalog's voice. */
   voice?: string;
-  /** Sample rate of the AudioFrames this plugin produces. Default 24000. */
-  sampleRate?: 16000 | 24000;
+  /**
+   * Sample rate of the AudioFrames this plugin produces. Default 16000, the rate Azure
+   * synthesizes translations at (so nothing is resampled); 24000 or 48000 resample here.
+   */
+  sampleRate?: OutputSampleRate;
   profanity?: ProfanityMode;
   reconnect?: ReconnectOptions;
   /** Input audio kept while the recognizer is being recreated. Default 30 000 ms. */
   maxBufferedAudioMs?: number;
+  /**
+   * Safety net only: a generation that has heard nothing for this long is closed. Generations end
+   * when the service says so (synthesis completed, the next phrase, speech end, the end of the
+   * session); this catches a service that says nothing at all. Default 8000 ms, under the 10 s
+   * after which AgentSession stops forwarding a silent audio stream (agents 1.9,
+   * `DEFAULT_FORWARD_AUDIO_IDLE_TIMEOUT_MS`); 0 = never.
+   */
+  generationTimeoutMs?: number;
 }
 
 export interface ResolvedReconnect {
@@ -47,15 +83,21 @@ export interface ResolvedReconnect {
 export interface ResolvedOptions {
   key: string;
   endpoint: URL;
+  resourceKind: SpeechResourceKind;
+  tier: SpeechTier;
+  region: string | undefined;
   targetLanguages: string[];
   sourceLanguages: 'auto' | string[];
   spokenLanguage: string | null;
   /** Undefined exactly when `spokenLanguage` is null. */
   voice: string | undefined;
-  sampleRate: 16000 | 24000;
+  sampleRate: OutputSampleRate;
   profanity: ProfanityMode | undefined;
   reconnect: ResolvedReconnect;
   maxBufferedAudioMs: number;
+  generationTimeoutMs: number;
+  /** Settings that will work but may disappoint; each session logs them once. */
+  warnings: string[];
 }
 
 export class LiveInterpreterOptionsError extends Error {
@@ -64,8 +106,10 @@ export class LiveInterpreterOptionsError extends Error {
 
 export const PERSONAL_VOICE = 'personal-voice';
 
-/** Azure neural voice names start with their locale: `fr-FR-DeniseNeural`, `zh-CN-henan-YundengNeural`. */
-const VOICE_LOCALE = /^([a-z]{2,3})-([A-Za-z]{2,4})-\w/;
+/** The path the Speech SDK itself uses for translation (TranslationConnectionFactory `universalUri`). */
+export const V2_PATH = '/stt/speech/universal/v2';
+
+const OUTPUT_RATES: readonly number[] = [16000, 24000, 48000];
 
 export function resolveOptions(options: LiveInterpreterOptions, env: NodeJS.ProcessEnv = process.env): ResolvedOptions {
   const fail = (message: string): never => {
@@ -73,22 +117,32 @@ export function resolveOptions(options: LiveInterpreterOptions, env: NodeJS.Proc
   };
   if (typeof options !== 'object' || options === null) fail('options are required ({ targetLanguages: [...] })');
 
-  const key = options.key ?? env.AZURE_SPEECH_KEY;
-  if (!key) fail('no Speech key: pass `key` or set AZURE_SPEECH_KEY');
+  const key = options.speechKey ?? env.AZURE_SPEECH_KEY;
+  if (!key) fail('no Speech key: pass `speechKey` or set AZURE_SPEECH_KEY');
 
   const endpoint = resolveEndpoint(options, env, fail);
+  const { resourceKind, tier } = resolveResource(options, env, fail);
+  const region = (options.speechRegion ?? env.AZURE_SPEECH_REGION)?.toLowerCase() || regionOfEndpoint(endpoint);
 
   const targets = options.targetLanguages;
   if (!Array.isArray(targets) || targets.length === 0) {
     fail('`targetLanguages` is empty: give at least one language code, e.g. ["fr"]');
   }
   for (const target of targets) {
-    if (typeof target !== 'string' || !/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/.test(target)) {
+    if (typeof target !== 'string' || parseLocale(target) === undefined) {
       fail(`target language ${JSON.stringify(target)} is not a language code such as "fr" or "zh-Hans"`);
     }
   }
   const lowerTargets = targets.map((t) => t.toLowerCase());
   if (new Set(lowerTargets).size !== targets.length) fail('`targetLanguages` lists a language twice');
+  const maxTargets = maxTargetsPerRecognizer(resourceKind);
+  if (targets.length > maxTargets) {
+    // speech-translation.md, "Multiple target languages translation": two targets per call on a Speech resource.
+    fail(
+      `${targets.length} target languages on a Speech resource: Azure translates into at most ${maxTargets} per session. ` +
+        `Split them over sessions of at most ${maxTargets}, or, with an AI Foundry resource, set resourceKind: 'foundry' (env ${SpeechResourceEnv.kind}=foundry)`,
+    );
+  }
 
   const sourceLanguages = options.sourceLanguages ?? 'auto';
   if (sourceLanguages !== 'auto') {
@@ -96,7 +150,7 @@ export function resolveOptions(options: LiveInterpreterOptions, env: NodeJS.Proc
       fail('`sourceLanguages` must be "auto" or a non-empty list of locales such as ["en-US", "de-DE"]');
     }
     for (const locale of sourceLanguages) {
-      if (typeof locale !== 'string' || !/^[a-z]{2,3}-[A-Za-z0-9]{2,8}/.test(locale)) {
+      if (typeof locale !== 'string' || parseLocale(locale)?.region === undefined) {
         fail(`source language ${JSON.stringify(locale)} is not a locale such as "en-US"`);
       }
     }
@@ -106,13 +160,28 @@ export function resolveOptions(options: LiveInterpreterOptions, env: NodeJS.Proc
   if (spokenLanguage !== null && !lowerTargets.includes(spokenLanguage.toLowerCase())) {
     fail(`spokenLanguage "${spokenLanguage}" is not among targetLanguages [${targets.join(', ')}]: add it there or pick one of them`);
   }
+  if (spokenLanguage !== null && targets.length > 1) {
+    // how-to-translate-speech (C#), "Event-based synthesis": "works only with a single translation. Do not
+    // add multiple target translation languages"; the SDK gives the one voice to every target and its
+    // audio carries no language tag (.NET AddTargetLanguage: "synthesized only for the first language").
+    fail(
+      `a session that speaks translates into one language only, got [${targets.join(', ')}]: Azure synthesizes a single translation per session. ` +
+        `Open one session per spoken language (targetLanguages: ["${spokenLanguage}"]) and a text-only session (spokenLanguage: null) for the others`,
+    );
+  }
   if (spokenLanguage === null && options.voice !== undefined) {
     fail('`voice` is set but spokenLanguage is null (a text-only session): remove `voice` or set `spokenLanguage`');
   }
+  const warnings: string[] = [];
   const voice = spokenLanguage === null ? undefined : resolveVoice(options.voice, spokenLanguage, fail);
+  if (voice === PERSONAL_VOICE) {
+    const check = checkPersonalVoice({ tier, region });
+    if (!check.ok) fail(check.reason);
+    else if (check.warning) warnings.push(check.warning);
+  }
 
-  const sampleRate = options.sampleRate ?? 24000;
-  if (sampleRate !== 16000 && sampleRate !== 24000) fail(`sampleRate ${String(sampleRate)} is not supported: use 16000 or 24000`);
+  const sampleRate = options.sampleRate ?? 16000;
+  if (!OUTPUT_RATES.includes(sampleRate)) fail(`sampleRate ${String(sampleRate)} is not supported: use 16000 (Azure's own rate), 24000 or 48000`);
 
   const profanity = options.profanity;
   if (profanity !== undefined && !['masked', 'removed', 'raw'].includes(profanity)) {
@@ -130,10 +199,15 @@ export function resolveOptions(options: LiveInterpreterOptions, env: NodeJS.Proc
   }
   const maxBufferedAudioMs = options.maxBufferedAudioMs ?? 30_000;
   if (!(maxBufferedAudioMs >= 0) || !Number.isFinite(maxBufferedAudioMs)) fail('`maxBufferedAudioMs` must be a number of milliseconds >= 0');
+  const generationTimeoutMs = options.generationTimeoutMs ?? 8000;
+  if (!(generationTimeoutMs >= 0) || !Number.isFinite(generationTimeoutMs)) fail('`generationTimeoutMs` must be a number of milliseconds >= 0 (0 = never)');
 
   return {
     key: key as string,
     endpoint,
+    resourceKind,
+    tier,
+    region,
     targetLanguages: [...targets],
     sourceLanguages: sourceLanguages === 'auto' ? 'auto' : [...sourceLanguages],
     spokenLanguage,
@@ -142,27 +216,45 @@ export function resolveOptions(options: LiveInterpreterOptions, env: NodeJS.Proc
     profanity,
     reconnect,
     maxBufferedAudioMs,
+    generationTimeoutMs,
+    warnings,
   };
 }
 
+function resolveResource(options: LiveInterpreterOptions, env: NodeJS.ProcessEnv, fail: (m: string) => never): { resourceKind: SpeechResourceKind; tier: SpeechTier } {
+  try {
+    const kind = options.resourceKind ?? env[SpeechResourceEnv.kind];
+    const tier = options.tier ?? env[SpeechResourceEnv.tier];
+    const from = (option: string, variable: string, given: unknown) => (given === undefined ? variable : `\`${option}\``);
+    return {
+      resourceKind: kind ? parseResourceKind(kind, from('resourceKind', SpeechResourceEnv.kind, options.resourceKind)) : 'speech',
+      tier: tier ? parseTier(tier, from('tier', SpeechResourceEnv.tier, options.tier)) : 'S0',
+    };
+  } catch (error) {
+    if (error instanceof SpeechResourceError) return fail(error.message);
+    throw error;
+  }
+}
+
 function resolveEndpoint(options: LiveInterpreterOptions, env: NodeJS.ProcessEnv, fail: (m: string) => never): URL {
-  const configured = options.endpoint ?? env.AZURE_SPEECH_ENDPOINT;
+  const configured = options.speechEndpoint ?? env.AZURE_SPEECH_ENDPOINT;
   if (configured !== undefined && configured !== '') {
     let url: URL;
     try {
       url = configured instanceof URL ? new URL(configured.href) : new URL(configured);
     } catch {
-      return fail(`endpoint ${JSON.stringify(String(configured))} is not a URL; expected e.g. wss://westeurope.stt.speech.microsoft.com/speech/universal/v2`);
+      return fail(`endpoint ${JSON.stringify(String(configured))} is not a URL; expected e.g. wss://<resource>.cognitiveservices.azure.com${V2_PATH}`);
     }
     if (!['ws:', 'wss:', 'http:', 'https:'].includes(url.protocol)) fail(`endpoint ${url.href} must be a ws://, wss://, http:// or https:// URL`);
     // A root path makes the SDK probe https://host:443 for a redirect (notes: azure-speech 2.6).
-    if (url.pathname === '' || url.pathname === '/') fail(`endpoint ${url.href} needs a path, e.g. ${url.origin}/speech/universal/v2`);
+    if (url.pathname === '' || url.pathname === '/') fail(`endpoint ${url.href} needs a path, e.g. ${url.origin}${V2_PATH}`);
     return url;
   }
-  const region = options.region ?? env.AZURE_SPEECH_REGION;
-  if (!region) fail('no region or endpoint: pass `region` (or set AZURE_SPEECH_REGION), or pass `endpoint` (AZURE_SPEECH_ENDPOINT)');
+  const region = options.speechRegion ?? env.AZURE_SPEECH_REGION;
+  if (!region) fail('no region or endpoint: pass `speechRegion` (or set AZURE_SPEECH_REGION), or pass `speechEndpoint` (AZURE_SPEECH_ENDPOINT)');
   if (!/^[a-z0-9]+$/.test(region as string)) fail(`region "${region}" is not an Azure region name such as "westeurope"`);
-  return new URL(`wss://${region}.stt.speech.microsoft.com/speech/universal/v2`);
+  // What SpeechTranslationConfig.fromSubscription(key, region) connects to (TranslationConnectionFactory).
+  return new URL(`wss://${region}.stt.speech.microsoft.com${V2_PATH}`);
 }
 
 function resolveVoice(voice: string | undefined, spokenLanguage: string, fail: (m: string) => never): string {
@@ -172,20 +264,12 @@ function resolveVoice(voice: string | undefined, spokenLanguage: string, fail: (
     return fallback as string;
   }
   if (voice === PERSONAL_VOICE) return voice;
-  const match = VOICE_LOCALE.exec(voice);
-  if (!match || !voice.endsWith('Neural')) {
-    fail(`voice "${voice}" is neither "personal-voice" nor a neural voice name such as "fr-FR-DeniseNeural"`);
+  // The same check the profile validator runs (src/common), so a voice a profile accepts is never refused here.
+  const check = checkNeuralVoice(voice, spokenLanguage);
+  if (check.ok) return voice;
+  if (check.reason === 'not-a-voice-name') {
+    return fail(`voice "${voice}" is neither "personal-voice" nor a neural voice name such as "fr-FR-DeniseNeural" or "sr-Latn-RS-SophieNeural"`);
   }
-  const locale = `${match?.[1]}-${match?.[2]}`.toLowerCase();
-  if (!voiceFitsLanguage(locale, spokenLanguage)) {
-    fail(`voice "${voice}" speaks ${locale}, not the spoken language "${spokenLanguage}": pick a ${spokenLanguage} voice or change spokenLanguage`);
-  }
-  return voice;
-}
-
-/** A voice fits when the catalog lists its locale for the language, or (uncatalogued) the base language agrees. */
-function voiceFitsLanguage(voiceLocale: string, language: string): boolean {
-  const catalogued = findTargetLanguage(language)?.voiceLocales;
-  if (catalogued && catalogued.length > 0) return catalogued.some((l) => l.toLowerCase() === voiceLocale);
-  return voiceLocale.split('-')[0] === language.toLowerCase().split('-')[0];
+  if (check.reason === 'no-voices') return fail(`Azure has no neural voice for "${spokenLanguage}": use personal-voice, or a text-only session (spokenLanguage: null)`);
+  return fail(`voice "${voice}" speaks ${check.locale ?? 'another language'}, not the spoken language "${spokenLanguage}": pick a ${spokenLanguage} voice or change spokenLanguage`);
 }

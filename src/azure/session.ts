@@ -16,19 +16,12 @@ import { type FailureKind, backoffDelayMs, classifyCancellation, describeFailure
 import { Recognizer, type RecognizerCallbacks } from './recognizer.ts';
 import { ReplayBuffer } from './replay-buffer.ts';
 import { PendingGenerations, type PendingGeneration } from './pending-generations.ts';
+import { Utterances } from './utterances.ts';
 
 /** A connection that lived this long before failing counts as healthy: the retry count starts over. */
 const HEALTHY_CONNECTION_MS = 30_000;
 /** finishInput() stops waiting when the service has said nothing for this long. */
 const FINISH_IDLE_MS = 10_000;
-
-interface Utterance {
-  itemId: string;
-  /** input_speech_started was emitted for it (once per utterance, even if the service repeats itself). */
-  started: boolean;
-  speaking: boolean;
-  startedAt: number;
-}
 
 /** The parts of the model a session reads; keeps this file free of an import cycle with model.ts. */
 export interface InterpreterModelLike extends llm.RealtimeModel {
@@ -66,7 +59,9 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
   #connectedAt: number | undefined;
   #restarts = 0;
   #reconnectTimer: NodeJS.Timeout | undefined;
-  #utterance: Utterance | undefined;
+  readonly #utterances = new Utterances((event, payload) => this.emit(event, payload));
+  /** The latest final result: audio that arrives with no generation waiting belongs to it. */
+  #lastFinal: Pick<PendingGeneration, 'itemId' | 'sourceLanguage' | 'speechEndedAt'> | undefined;
   #inputEnded = false;
   #finish: FinishWaiter | undefined;
   readonly #discarding = new Set<Promise<void>>();
@@ -78,10 +73,15 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
     this.#options = model.resolvedOptions;
     this.#label = model.label();
     this.#replay = new ReplayBuffer(Math.round((this.#options.maxBufferedAudioMs * SERVICE_SAMPLE_RATE) / 1000));
-    this.#pending = new PendingGenerations({
-      onFinished: (pending) => this.#emitMetrics(pending),
-      onAudioError: (error) => this.#emitError(error, true),
-    });
+    this.#pending = new PendingGenerations(
+      {
+        onFinished: (pending) => this.#emitMetrics(pending),
+        onAudioError: (error) => this.#emitError(error, true),
+        orphanAudio: () => this.#orphanGeneration(),
+      },
+      this.#options.generationTimeoutMs,
+    );
+    for (const warning of this.#options.warnings) this.logger.warn(`live interpreter: ${warning}`);
     this.#startRecognizer();
   }
 
@@ -192,7 +192,7 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
     this.#state = 'closed';
     this.#recognizer = undefined;
     await Promise.allSettled([...this.#discarding]);
-    this.#endUtterance();
+    this.#utterances.end();
     this.#pending.closeAll();
     this.#finish?.settle();
     this.#converter.close();
@@ -224,17 +224,25 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
         if (live()) this.#connectedAt = performance.now();
       },
       sessionStopped: () => {
-        if (live()) this.#finish?.settle();
+        if (!live()) return;
+        // The service has answered everything: no more audio will come for any generation.
+        this.#utterances.end();
+        this.#pending.closeAll();
+        this.#finish?.settle();
       },
-      speechStarted: () => live() && this.#activity() && this.#speechStarted(),
-      speechEnded: () => live() && this.#activity() && this.#speechStopped(),
+      speechStarted: () => live() && this.#activity() && this.#utterances.started(),
+      speechEnded: () => {
+        if (!live() || !this.#activity()) return;
+        this.#utterances.speechEnded();
+        this.#pending.speechEnded();
+      },
       recognizing: (result) => live() && this.#activity() && this.#onRecognizing(result),
       recognized: (result) => live() && this.#activity() && this.#onRecognized(result),
       synthesizedAudio: (audio) => live() && this.#activity() && this.#pending.audio(audio, performance.now()),
-      synthesisCompleted: () => live() && this.#activity() && this.#pending.completeHead(),
+      synthesisCompleted: () => live() && this.#activity() && this.#pending.completed(),
       synthesisFailed: (details) => {
         if (!live()) return;
-        this.#pending.completeHead();
+        this.#pending.failed();
         this.#emitError(new Error(`speech synthesis failed: ${details}`), true);
       },
       failed: (code, details) => {
@@ -254,35 +262,10 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
     return true;
   }
 
-  #ensureUtterance(): Utterance {
-    this.#utterance ??= { itemId: `item_${crypto.randomUUID().slice(0, 12)}`, started: false, speaking: false, startedAt: Date.now() };
-    return this.#utterance;
-  }
-
-  #speechStarted(): void {
-    const utterance = this.#ensureUtterance();
-    if (utterance.started) return;
-    utterance.started = true;
-    utterance.speaking = true;
-    this.emit('input_speech_started', {});
-  }
-
-  #speechStopped(): void {
-    if (!this.#utterance?.speaking) return;
-    this.#utterance.speaking = false;
-    this.emit('input_speech_stopped', { userTranscriptionEnabled: true } satisfies llm.InputSpeechStoppedEvent);
-  }
-
-  #endUtterance(): void {
-    this.#speechStopped();
-    this.#utterance = undefined;
-  }
-
   #onRecognizing(result: TranslationRecognitionResult): void {
     const translations = translationsOf(result, this.#options.targetLanguages);
     if (!result.text && Object.keys(translations).length === 0) return;
-    this.#speechStarted();
-    const utterance = this.#ensureUtterance();
+    const utterance = this.#utterances.result();
     this.emit('input_audio_transcription_completed', {
       itemId: utterance.itemId,
       transcript: result.text ?? '',
@@ -298,40 +281,28 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
     const translations = translationsOf(result, this.#options.targetLanguages);
     const text = result.text ?? '';
     if (result.reason === ResultReason.NoMatch || (!text && Object.keys(translations).length === 0)) {
-      this.#endUtterance();
+      this.#utterances.end();
       return;
     }
-    this.#speechStarted();
-    const utterance = this.#ensureUtterance();
+    const utterance = this.#utterances.result();
     this.emit('input_audio_transcription_completed', {
       itemId: utterance.itemId,
       transcript: text,
       isFinal: true,
       turnStartedAt: utterance.startedAt,
     } satisfies llm.InputTranscriptionCompleted);
-    this.#endUtterance();
+    this.#utterances.end();
     this.emit('translation', translationEvent(utterance.itemId, true, result, translations, this.#recognizerBase));
     if (result.reason === ResultReason.RecognizedSpeech && result.errorDetails) {
       this.logger.warn({ details: result.errorDetails }, 'live interpreter: translation failed for an utterance');
     }
 
-    const pending: PendingGeneration = {
-      generation: undefined,
-      itemId: utterance.itemId,
-      createdAt: Date.now(),
-      createdPerf: performance.now(),
-      speechEndedAt,
-      sourceLanguage: result.language || undefined,
-    };
+    this.#lastFinal = { itemId: utterance.itemId, sourceLanguage: result.language || undefined, speechEndedAt };
+    const pending = newPending(this.#lastFinal);
     const spoken = this.#options.spokenLanguage;
     const spokenText = spoken === null ? undefined : translations[spoken];
     if (spokenText) {
-      const generation = new UtteranceGeneration(utterance.itemId, this.#options.sampleRate);
-      pending.generation = generation;
-      pending.createdAt = generation.createdAt;
-      pending.createdPerf = generation.createdPerf;
-      this.emit('generation_created', generation.event);
-      generation.writeText(spokenText);
+      this.#openGeneration(pending, spokenText);
       this.#pending.add(pending);
     } else {
       // Text only (or no translation into the spoken language): the utterance is complete now.
@@ -339,12 +310,32 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
     }
   }
 
+  #openGeneration(pending: PendingGeneration, text: string): void {
+    const generation = new UtteranceGeneration(pending.itemId, this.#options.sampleRate);
+    pending.generation = generation;
+    pending.createdAt = generation.createdAt;
+    pending.createdPerf = generation.createdPerf;
+    this.emit('generation_created', generation.event);
+    generation.writeText(text);
+  }
+
+  /**
+   * Synthesized audio came with no generation open (after the one it belonged to was closed, or for
+   * a phrase that had no text in the spoken language): it is played, under the latest utterance.
+   */
+  #orphanGeneration(): PendingGeneration | undefined {
+    if (this.#options.spokenLanguage === null) return undefined;
+    const pending = newPending(this.#lastFinal ?? { itemId: this.#utterances.current().itemId, sourceLanguage: undefined, speechEndedAt: undefined });
+    this.#openGeneration(pending, '');
+    return pending;
+  }
+
   #onFailed(recognizer: Recognizer, code: CancellationErrorCode, details: string): void {
     if (this.#state !== 'running' || this.#recognizer !== recognizer) return;
     const kind: FailureKind = classifyCancellation(code, details);
     this.#recognizer = undefined;
     this.#discard(recognizer);
-    this.#endUtterance();
+    this.#utterances.end();
     // Audio still owed to recognized phrases died with the connection.
     this.#pending.closeAll();
     const healthy = this.#connectedAt !== undefined && performance.now() - this.#connectedAt > HEALTHY_CONNECTION_MS;
@@ -396,5 +387,8 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
     if (this.listenerCount('error') > 0) this.emit('error', event);
     else this.logger.error({ error, recoverable }, 'live interpreter error (no error listener)');
   }
+}
 
+function newPending(from: Pick<PendingGeneration, 'itemId' | 'sourceLanguage' | 'speechEndedAt'>): PendingGeneration {
+  return { generation: undefined, createdAt: Date.now(), createdPerf: performance.now(), ...from };
 }

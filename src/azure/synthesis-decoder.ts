@@ -2,7 +2,10 @@
  * Synthesized speech arrives as `SynthesizingAudio` chunks of WAV bytes. The service has been seen
  * both to put a RIFF header on every chunk and only on the first (notes: azure-speech 1.4), and
  * its rate is not promised, so each header's `fmt ` is read and the PCM after it is downmixed,
- * resampled to the session's rate and cut into 20 ms AudioFrames.
+ * resampled to the session's rate and cut into 20 ms AudioFrames. What a chunk leaves over goes out
+ * with it as a shorter frame: a service that completes synthesis once per stream says nothing more
+ * until the next phrase, and a tail held back till then reached the room seconds late (the agent
+ * benchmark counted those as underruns). Only a resampler's look-ahead (1 ms) waits for the end.
  */
 import { AudioFrame } from '@livekit/rtc-node';
 import { RationalResampler } from './resampler.ts';
@@ -35,7 +38,7 @@ export class SynthesisDecoder {
     this.#frame = new Int16Array(this.#frameSamples);
   }
 
-  /** Decodes one chunk; returns the whole frames it completes. Throws WavError for non-PCM16 audio. */
+  /** Decodes one chunk; returns its frames (the last one shorter if the chunk ends mid-frame). Throws WavError for non-PCM16 audio. */
   push(chunk: ArrayBuffer, receivedAt: number): AudioFrame[] {
     this.#receivedAt = receivedAt;
     let bytes = new Uint8Array(chunk);
@@ -69,11 +72,7 @@ export class SynthesisDecoder {
       this.#reframe(this.#resampler.flush(), frames);
       this.#resampler = undefined;
     }
-    if (this.#frameFill > 0) {
-      const tail = this.#frame.slice(0, this.#frameFill);
-      frames.push(new AudioFrame(tail, this.#outputRate, 1, this.#frameFill, { [RECEIVED_AT]: this.#receivedAt }));
-      this.#frameFill = 0;
-    }
+    this.#flushPartial(frames);
     this.#format = undefined;
     this.#pendingHeader = undefined;
     this.#carry = undefined;
@@ -110,7 +109,15 @@ export class SynthesisDecoder {
     const mono = format.channels === 1 ? pcmView(bytes, usable) : downmixPcm(bytes, samples, format.channels);
     const frames: AudioFrame[] = [];
     this.#reframe(this.#resampler ? this.#resampler.push(mono) : mono, frames);
+    this.#flushPartial(frames);
     return frames;
+  }
+
+  #flushPartial(out: AudioFrame[]): void {
+    if (this.#frameFill === 0) return;
+    const tail = this.#frame.slice(0, this.#frameFill);
+    out.push(new AudioFrame(tail, this.#outputRate, 1, this.#frameFill, { [RECEIVED_AT]: this.#receivedAt }));
+    this.#frameFill = 0;
   }
 
   #reframe(samples: Int16Array, out: AudioFrame[]): void {

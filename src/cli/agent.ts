@@ -19,7 +19,8 @@ Exits when the room empties or ends, on SIGTERM (after draining), or at the prof
 
 Environment: ${AgentEnv.livekitUrl}, ${AgentEnv.livekitApiKey}, ${AgentEnv.livekitApiSecret};
 ${AgentEnv.azureSpeechKey} with ${AgentEnv.azureSpeechRegion} or ${AgentEnv.azureSpeechEndpoint};
-AZURE_SPEECH_MAX_SESSIONS (Azure concurrency quota, default 100); LOG_LEVEL.`;
+AZURE_SPEECH_RESOURCE_KIND (speech: two target languages per session, or foundry), AZURE_SPEECH_TIER
+(S0 or F0), AZURE_SPEECH_MAX_SESSIONS (Azure concurrency quota, default: the tier's, 100 or 1); LOG_LEVEL.`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -41,7 +42,16 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const { createLogger } = await import('../orchestrator/log.ts');
-  const { DEFAULT_PROFILES_PATH, findProfile, loadProfilesOrThrow, ProfileError } = await import('../profiles/index.ts');
+  const { DEFAULT_PROFILES_PATH, findProfile, loadProfilesOrThrow, ProfileError, SpeechResourceError, speechResourceFromEnv } = await import('../profiles/index.ts');
+  let resource;
+  try {
+    const endpoint = env[AgentEnv.azureSpeechEndpoint];
+    resource = speechResourceFromEnv(env, endpoint && URL.canParse(endpoint) ? new URL(endpoint) : undefined);
+  } catch (error) {
+    if (!(error instanceof SpeechResourceError)) throw error;
+    console.error(`interpreter agent: ${error.message}`);
+    return 1;
+  }
   const logger = createLogger({ name: 'interpreter-agent' }).child({ room, ...(roomSid ? { sid: roomSid } : {}) });
   const profilesPath = values.profiles ?? env[AgentEnv.profilesPath] ?? DEFAULT_PROFILES_PATH;
   let profiles;
@@ -71,9 +81,10 @@ export async function run(argv: string[]): Promise<number> {
       apiSecret: env[AgentEnv.livekitApiSecret] ?? 'secret',
     },
     azure: {
-      ...(env[AgentEnv.azureSpeechKey] ? { key: env[AgentEnv.azureSpeechKey] } : {}),
-      ...(env[AgentEnv.azureSpeechRegion] ? { region: env[AgentEnv.azureSpeechRegion] } : {}),
-      ...(env[AgentEnv.azureSpeechEndpoint] ? { endpoint: env[AgentEnv.azureSpeechEndpoint] } : {}),
+      ...(env[AgentEnv.azureSpeechKey] ? { speechKey: env[AgentEnv.azureSpeechKey] } : {}),
+      ...(env[AgentEnv.azureSpeechRegion] ? { speechRegion: env[AgentEnv.azureSpeechRegion] } : {}),
+      ...(env[AgentEnv.azureSpeechEndpoint] ? { speechEndpoint: env[AgentEnv.azureSpeechEndpoint] } : {}),
+      resource,
     },
     ...(env.AZURE_SPEECH_MAX_SESSIONS ? { maxAzureSessions: Number(env.AZURE_SPEECH_MAX_SESSIONS) } : {}),
     logger,

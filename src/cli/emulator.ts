@@ -1,7 +1,7 @@
 /** `interpreter emulator`: the local Azure Speech translation service, for the plugin, agents and the SDK. */
 import { parseArgs } from 'node:util';
 import { startEmulator } from '../emulator/index.ts';
-import type { EmulatorFaults } from '../emulator/types.ts';
+import type { EmulatorBehaviour, EmulatorFaults } from '../emulator/types.ts';
 
 const HELP = `Usage: interpreter emulator [--port 0] [options]
 
@@ -12,9 +12,15 @@ Point the plugin or an agent at it with AZURE_SPEECH_ENDPOINT=<printed URL> and 
   --host H              listen address (default 127.0.0.1)
   --key K               accept only this key (repeatable; default: any non-empty key)
   --rate 16000|24000|48000  synthesized audio rate (default 16000, as the service sends)
-  --layout L            header-first (default) or wav-per-chunk
-  --no-interim          send no interim results, as the real service may
   --language CODE       language reported as detected (default en)
+Behaviour (defaults: the real v2 service as documented; see docs/emulator.md):
+  --protocol v2|flat            translation.response + audio/audio.end (default), or the flat paths
+  --speech-events per-turn|per-phrase   speech start/end per stretch of speech (default) or per phrase
+  --turn-silence MS             silence that ends a stretch of speech (default 3000)
+  --interim | --no-interim      interim results (default: none with open range, on with candidates)
+  --completion per-stream|per-phrase    synthesis completion once per stream (default) or per phrase
+  --layout wav-per-chunk|header-first   a RIFF header on every chunk (default) or the first only
+  --language-form auto|bare|locale      detected language as 'de' or 'de-DE' (default: bare with open range)
 Faults: --reject-key 401|403, --throttle, --drop-after MS, --reply-delay MS, --never-turn-end,
         --idle-close MS (like the service's ~30 s), --max-connection MS (like its 10 min),
         --phrase-error, --synthesis-error TEXT`;
@@ -27,7 +33,13 @@ export async function run(argv: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       key: { type: 'string', multiple: true },
       rate: { type: 'string', default: '16000' },
-      layout: { type: 'string', default: 'header-first' },
+      layout: { type: 'string' },
+      protocol: { type: 'string' },
+      'speech-events': { type: 'string' },
+      'turn-silence': { type: 'string' },
+      completion: { type: 'string' },
+      'language-form': { type: 'string' },
+      interim: { type: 'boolean' },
       'no-interim': { type: 'boolean' },
       language: { type: 'string', default: 'en' },
       'reject-key': { type: 'string' },
@@ -56,7 +68,15 @@ export async function run(argv: string[]): Promise<number> {
   try {
     const rate = number(values.rate, '--rate');
     if (rate !== 16000 && rate !== 24000 && rate !== 48000) throw new UsageError(`--rate must be 16000, 24000 or 48000, not ${values.rate}`);
-    if (values.layout !== 'header-first' && values.layout !== 'wav-per-chunk') throw new UsageError(`--layout must be header-first or wav-per-chunk, not ${values.layout}`);
+    const behaviour: EmulatorBehaviour = {
+      ...oneOf('--layout', values.layout, ['wav-per-chunk', 'header-first'] as const, (chunkLayout) => ({ chunkLayout })),
+      ...oneOf('--protocol', values.protocol, ['v2', 'flat'] as const, (protocol) => ({ protocol })),
+      ...oneOf('--speech-events', values['speech-events'], ['per-turn', 'per-phrase'] as const, (speechEvents) => ({ speechEvents })),
+      ...oneOf('--completion', values.completion, ['per-stream', 'per-phrase'] as const, (synthesisCompletion) => ({ synthesisCompletion })),
+      ...oneOf('--language-form', values['language-form'], ['auto', 'bare', 'locale'] as const, (languageForm) => ({ languageForm })),
+      ...(values['turn-silence'] ? { turnEndSilenceMs: number(values['turn-silence'], '--turn-silence') } : {}),
+      ...(values.interim ? { interimResults: true } : values['no-interim'] ? { interimResults: false } : {}),
+    };
     const reject = values['reject-key'];
     if (reject !== undefined && reject !== '401' && reject !== '403') throw new UsageError('--reject-key takes 401 or 403');
     const faults: EmulatorFaults = {
@@ -75,8 +95,7 @@ export async function run(argv: string[]): Promise<number> {
       host: values.host,
       ...(values.key ? { keys: values.key } : {}),
       synthesisSampleRate: rate,
-      chunkLayout: values.layout,
-      interimResults: !values['no-interim'],
+      ...behaviour,
       detectLanguage: values.language,
       faults,
       ...(values.quiet ? {} : { log: (line: string) => console.log(`${new Date().toISOString()} ${line}`) }),
@@ -103,3 +122,10 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** A flag that takes one of a few words: its option object, or nothing when the flag is absent. */
+function oneOf<const W extends string, T>(flag: string, value: string | undefined, words: readonly W[], make: (word: W) => T): T | Record<string, never> {
+  if (value === undefined) return {};
+  if (!(words as readonly string[]).includes(value)) throw new UsageError(`${flag} must be ${words.join(' or ')}, not ${value}`);
+  return make(value as W);
+}

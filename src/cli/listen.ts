@@ -47,7 +47,7 @@ export async function run(argv: string[]): Promise<number> {
   const { RoomEvent, TrackKind } = await import('@livekit/rtc-node');
   const { joinAsParticipant, liveKitAccessFromEnv } = await import('../local/participant.ts');
   const { recordTrack } = await import('../local/rtc-audio.ts');
-  const { TRANSCRIPTION_TOPIC } = await import('../agent/room-io.ts');
+  const { TRANSCRIPTION_TOPIC, captionLanguage } = await import('../common/listener-protocol.ts');
   const access = liveKitAccessFromEnv();
 
   let room;
@@ -91,7 +91,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   room.registerTextStreamHandler(TRANSCRIPTION_TOPIC, (reader, sender) => {
     const attributes = reader.info.attributes ?? {};
-    if ((attributes.language ?? attributes['lk.translated_language']) !== language) return;
+    if (captionLanguage(attributes) !== language) return;
     const final = attributes['lk.transcription_final'] === 'true';
     void reader.readAll().then((text) => {
       if (final || values.interim) console.log(`${sender.identity}: ${text}${final ? '' : ' …'}`);

@@ -5,20 +5,27 @@
 import { parseArgs } from 'node:util';
 import { isSameLanguage } from '../common/azure-languages.ts';
 import {
+  captionGroups,
   COST_ASSUMPTIONS,
   DEFAULT_PROFILES_PATH,
-  DEFAULT_SESSION_QUOTA,
   formatProblem,
   loadProfiles,
   matchRoom,
   parseRoomMetadata,
   planRoom,
   PRICES,
+  parseResourceKind,
+  parseTier,
+  SESSION_QUOTA,
   sessionsOf,
+  SpeechResourceEnv,
+  SpeechResourceError,
+  speechResourceFromEnv,
   type Profile,
   type RoomPlan,
   type SpeakerPlanInput,
   type SpeakerSessionPlan,
+  type SpeechResource,
 } from '../profiles/index.ts';
 
 const USAGE = `Usage: interpreter plan --room NAME [options]
@@ -29,7 +36,11 @@ Shows which profile a room gets, the Azure sessions its agent would open and the
   --speakers N          speakers in the meeting (default: the profile's limits.maxSpeakers)
   --listeners L1,L2     languages listeners chose (matters for onDemand profiles)
   --profiles PATH       profiles folder, file or bundle (default: ${DEFAULT_PROFILES_PATH}/)
-  --quota N             concurrent speech sessions of the Azure resource (default ${DEFAULT_SESSION_QUOTA})
+  --resource-kind K     speech (a Speech resource: two target languages per session) or foundry
+                        (an AI Foundry resource); default env ${SpeechResourceEnv.kind}, else speech
+  --tier T              S0 or F0 (free: one session, no personal voice); default env ${SpeechResourceEnv.tier}, else S0
+  --region R            the resource's region, for the personal-voice check; default env ${SpeechResourceEnv.region}
+  --quota N             concurrent speech sessions of the resource (default: the tier's, ${SESSION_QUOTA.S0} on S0, ${SESSION_QUOTA.F0} on F0)
   --json                machine-readable output`;
 
 class UsageError extends Error {}
@@ -40,6 +51,7 @@ interface PlanOptions {
   speakers?: number;
   listeners: string[];
   profiles: string;
+  resource: SpeechResource;
   quota: number;
   json: boolean;
 }
@@ -59,6 +71,9 @@ function parseOptions(argv: string[]): PlanOptions | 'help' {
       speakers: { type: 'string' },
       listeners: { type: 'string' },
       profiles: { type: 'string' },
+      'resource-kind': { type: 'string' },
+      tier: { type: 'string' },
+      region: { type: 'string' },
       quota: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -66,11 +81,22 @@ function parseOptions(argv: string[]): PlanOptions | 'help' {
   });
   if (values.help) return 'help';
   if (!values.room) throw new UsageError('--room is required');
+  let resource: SpeechResource;
+  try {
+    resource = speechResourceFromEnv(process.env, process.env.AZURE_SPEECH_ENDPOINT ? safeUrl(process.env.AZURE_SPEECH_ENDPOINT) : undefined);
+    if (values['resource-kind'] !== undefined) resource.kind = parseResourceKind(values['resource-kind'], '--resource-kind');
+    if (values.tier !== undefined) resource.tier = parseTier(values.tier, '--tier');
+    if (values.region !== undefined) resource.region = values.region.toLowerCase();
+  } catch (error) {
+    if (error instanceof SpeechResourceError) throw new UsageError(error.message);
+    throw error;
+  }
   const options: PlanOptions = {
     room: values.room,
     listeners: (values.listeners ?? '').split(',').map((l) => l.trim()).filter((l) => l !== ''),
     profiles: values.profiles ?? DEFAULT_PROFILES_PATH,
-    quota: positiveInteger('quota', values.quota) ?? DEFAULT_SESSION_QUOTA,
+    resource,
+    quota: positiveInteger('quota', values.quota) ?? SESSION_QUOTA[resource.tier],
     json: values.json ?? false,
   };
   if (values.metadata !== undefined) options.metadata = values.metadata;
@@ -85,17 +111,27 @@ function speakersFor(profile: Profile, count: number, listeners: string[]): Spea
   return Array.from({ length: count }, (_, i) => ({ identity: fromRules[i] ?? `participant-${i + 1 - Math.min(fromRules.length, count)}`, listenerLanguages: listeners }));
 }
 
-function describeSpeaker(plan: SpeakerSessionPlan): string {
+function safeUrl(text: string): URL | undefined {
+  try {
+    return new URL(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function describeSpeaker(plan: SpeakerSessionPlan, resource: SpeechResource): string {
   const rule = plan.rule ? `rule "${plan.rule.identity}"` : 'no speaker rule';
   const source = plan.source === 'auto' ? 'detects any language' : `speaks ${plan.source.join(' or ')}`;
   if (!plan.translate) return `(${rule}): not translated`;
-  const parts = [...plan.voiced.map((v) => `${v.language} spoken by ${v.voice}`), ...(plan.captionOnly.length > 0 ? [`captions ${plan.captionOnly.join(', ')} (one text-only session)`] : [])];
-  const sessions = sessionsOf(plan);
+  const groups = captionGroups(plan.captionOnly, resource.kind);
+  const captions = groups.length === 0 ? [] : [`captions ${groups.map((g) => g.join(', ')).join(' | ')} (${groups.length === 1 ? 'one text-only session' : `${groups.length} text-only sessions`})`];
+  const parts = [...plan.voiced.map((v) => `${v.language} spoken by ${v.voice}`), ...captions];
+  const sessions = sessionsOf(plan, resource.kind);
   return `(${rule}, ${source}): ${parts.length > 0 ? parts.join('; ') : 'nothing to translate'}  = ${sessions} session${sessions === 1 ? '' : 's'}`;
 }
 
 /** One line per run of speakers whose plans read the same (`participant-1..participant-10`). */
-function describeSpeakers(plans: readonly SpeakerSessionPlan[]): string[] {
+function describeSpeakers(plans: readonly SpeakerSessionPlan[], resource: SpeechResource): string[] {
   const lines: string[] = [];
   let run: { first: string; last: string; count: number; text: string } | undefined;
   const flush = () => {
@@ -104,7 +140,7 @@ function describeSpeakers(plans: readonly SpeakerSessionPlan[]): string[] {
     lines.push(`  ${who} ${run.text}`);
   };
   for (const plan of plans) {
-    const text = describeSpeaker(plan);
+    const text = describeSpeaker(plan, resource);
     if (run && run.text === text) {
       run.last = plan.identity;
       run.count++;
@@ -115,6 +151,15 @@ function describeSpeakers(plans: readonly SpeakerSessionPlan[]): string[] {
   }
   flush();
   return lines;
+}
+
+function describeResource(resource: SpeechResource): string {
+  const kind =
+    resource.kind === 'foundry'
+      ? 'an AI Foundry resource (several target languages per session)'
+      : `a Speech resource (at most 2 target languages per session; an AI Foundry resource: --resource-kind foundry or ${SpeechResourceEnv.kind}=foundry)`;
+  const tier = resource.tier === 'F0' ? 'F0 (free: 1 session, neural voices only)' : 'S0';
+  return `${kind}, ${tier}, region ${resource.region ?? `unknown (--region or ${SpeechResourceEnv.region})`}`;
 }
 
 function money(value: number): string {
@@ -153,7 +198,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   const profile = match.profile;
   const speakerCount = options.speakers ?? profile.limits.maxSpeakers;
-  const plan = planRoom(profile, { speakers: speakersFor(profile, speakerCount, options.listeners), quota: options.quota });
+  const plan = planRoom(profile, { speakers: speakersFor(profile, speakerCount, options.listeners), resource: options.resource, quota: options.quota });
   for (const listener of options.listeners) {
     if (!profile.languages.targets.some((t) => isSameLanguage(listener, t.language))) {
       notes.push(`listener language ${listener} is not a target of "${profile.name}": nobody would hear it`);
@@ -161,7 +206,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (profile.onDemand && options.listeners.length === 0) notes.push('onDemand profile and no --listeners: no language is chosen yet, so no session opens');
   if (options.json) {
-    console.log(JSON.stringify({ ok: true, room, match: { profile: profile.name, reason: match.reason, origin: profile.origin }, speakers: speakerCount, quota: options.quota, plan, notes, prices: PRICES, assumptions: COST_ASSUMPTIONS }, null, 2));
+    console.log(JSON.stringify({ ok: true, room, match: { profile: profile.name, reason: match.reason, origin: profile.origin }, speakers: speakerCount, resource: options.resource, quota: options.quota, plan, notes, prices: PRICES, assumptions: COST_ASSUMPTIONS }, null, 2));
     return 0;
   }
   console.log(render(options, match.reason, profile, speakerCount, plan, notes));
@@ -174,13 +219,18 @@ function render(options: PlanOptions, reason: string, profile: Profile, speakerC
     `  why: ${reason}`,
     `  ${speakerCount} speaker${speakerCount === 1 ? '' : 's'}${options.speakers === undefined ? ' (limits.maxSpeakers; change with --speakers)' : ''}${profile.onDemand ? `, listeners chose: ${options.listeners.join(', ') || 'none'}` : ''}`,
     '',
+    `Azure resource assumed: ${describeResource(options.resource)}`,
+    '',
     'Azure recognizers per speaker:',
-    ...describeSpeakers(plan.speakers),
+    ...describeSpeakers(plan.speakers, options.resource),
     ...plan.skippedSpeakers.map((s) => `  ${s}: not interpreted (past limits.maxSpeakers)`),
     '',
     `Total: ${plan.recognizers.length} concurrent Azure speech translation session${plan.recognizers.length === 1 ? '' : 's'} (quota ${options.quota})`,
     `Estimated cost: ${money(plan.costPerHour)} per meeting hour`,
-    `  ${money(PRICES.speechTranslationPerHour)}/hour per session (covers ${PRICES.includedTargetLanguages} target languages); each further language ~${COST_ASSUMPTIONS.charactersPerTargetHour.toLocaleString('en-US')} characters/hour at ${money(PRICES.translatorPerMillionCharacters)}/million;`,
+    `  Microsoft's method: ${money(PRICES.speechTranslationPerHour)}/hour per session (covers ${PRICES.includedTargetLanguages} target languages);` +
+      (options.resource.kind === 'foundry'
+        ? ` each further language ~${COST_ASSUMPTIONS.charactersPerTargetHour.toLocaleString('en-US')} characters/hour at ${money(PRICES.translatorPerMillionCharacters)}/million, x${PRICES.interimResultsWeighting} where interim results are translated (candidate source languages; open range has none);`
+        : ' a Speech resource never carries more, so caption languages split into sessions of two;'),
     '  assumes every speaker is streamed the whole hour; personal voice surcharges not included (see src/profiles/prices.ts)',
   ];
   if (plan.warnings.length > 0 || notes.length > 0) {

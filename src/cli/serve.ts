@@ -4,9 +4,10 @@
  * server itself with its webhooks pointed here; without an Azure key it starts the local Speech
  * emulator and points its agents at it. Stopping serve stops everything it started.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseArgs } from 'node:util';
 import { AgentEnv } from '../common/launch-contract.ts';
-import { DEFAULT_PROFILES_PATH, loadProfiles, formatProblems } from '../profiles/index.ts';
+import { DEFAULT_PROFILES_PATH, loadProfiles, formatProblems, type Profile } from '../profiles/index.ts';
 import { ConfigError, assertBindAllowed, launcherKind, liveKitCredentials, webhookSettings } from '../orchestrator/config.ts';
 import { DynamoLedger } from '../orchestrator/dynamo-ledger.ts';
 import { createLogger, type Logger } from '../orchestrator/log.ts';
@@ -86,7 +87,11 @@ export async function run(argv: string[]): Promise<number> {
       maxAgents: settings.maxAgents,
       agentEnv: { [AgentEnv.profilesPath]: profilesPath, [AgentEnv.livekitUrl]: credentials.url, [AgentEnv.livekitApiKey]: credentials.apiKey, [AgentEnv.livekitApiSecret]: credentials.apiSecret },
     });
+    // With its own LiveKit, serve is the whole local system: the listener app at / and the
+    // development token endpoint beside the webhook (never with a LiveKit elsewhere).
+    const routes = localLiveKit ? await listenerApp(credentials, loaded.profiles) : undefined;
     const service = await startWebhookService({
+      ...(routes ? { routes } : {}),
       credentials,
       profiles: loaded.profiles,
       launcher,
@@ -119,7 +124,7 @@ export async function run(argv: string[]): Promise<number> {
       service.startReconcile();
       logger.info(
         { livekit: server.url, apiKey: server.apiKey, rtcTcp: server.settings.rtcTcpPort, rtcUdp: server.settings.rtcUdpPort },
-        `LiveKit server up at ${server.url} (key ${server.apiKey}). Try: npx interpreter listen --room board-q3 --language fr, then in another terminal npx interpreter speak --room board-q3 test/fixtures/audio/speech-de.wav`,
+        `LiveKit server up at ${server.url} (key ${server.apiKey}). Listen in a browser: ${service.url.replace(/\/webhook$/, '/')}?room=board-q3 ; or npx interpreter listen --room board-q3 --language fr, and in another terminal npx interpreter speak --room board-q3 test/fixtures/audio/speech-de.wav`,
       );
     }
 
@@ -141,6 +146,14 @@ export async function run(argv: string[]): Promise<number> {
     }
     throw error;
   }
+}
+
+async function listenerApp(access: { url: string; apiKey: string; apiSecret: string }, profiles: readonly Profile[]): Promise<(request: IncomingMessage, response: ServerResponse) => boolean> {
+  const { createTokenHandler, createWebAppHandler } = await import('../local/web-app.ts');
+  const { ensureWebBuilt } = await import('./web.ts');
+  const languages = [...new Set(profiles.flatMap((p) => p.languages.targets.map((t) => t.language)))].sort();
+  const handlers = [createTokenHandler({ access }), createWebAppHandler({ root: ensureWebBuilt(), config: { livekitUrl: access.url, languages } })];
+  return (request, response) => handlers.some((handle) => handle(request, response));
 }
 
 /** With no Azure credentials, local agents talk to an in-process emulator instead. */

@@ -11,7 +11,17 @@ import type { llm } from '@livekit/agents';
 import { AudioFrame } from '@livekit/rtc-node';
 import { AgentEnv } from '../common/launch-contract.ts';
 import { WavError, encodeWav, readWavInput } from '../common/wav.ts';
-import { DEFAULT_PROFILES_PATH, ProfileError, findProfile, loadProfilesOrThrow, planSpeaker } from '../profiles/index.ts';
+import {
+  DEFAULT_PROFILES_PATH,
+  ProfileError,
+  SpeechResourceError,
+  captionGroups,
+  findProfile,
+  loadProfilesOrThrow,
+  planSpeaker,
+  speechResourceFromEnv,
+  type SpeechResource,
+} from '../profiles/index.ts';
 import type { LiveInterpreterSession, TranslationEvent } from '../azure/index.ts';
 import { layOut, type PlacedAudio } from './translate/timeline.ts';
 import { webVtt, type Cue } from './translate/webvtt.ts';
@@ -21,7 +31,8 @@ const HELP = `Usage: interpreter translate IN.wav --profile NAME --out DIR [--sp
 Interprets a recording (WAV: 16/24/32-bit PCM or 32-bit float, any rate, mono or stereo) into the profile's languages:
   DIR/<lang>.wav         translated speech per spoken language, placed at the time of its source
   DIR/<lang>.vtt         WebVTT captions per target language
-  DIR/transcript.json    utterances with timings, detected languages and every translation
+  DIR/transcript.json    utterances with timings, detected languages, every translation and the
+                         milliseconds of translated speech per spoken language
 
 Azure: AZURE_SPEECH_KEY with AZURE_SPEECH_REGION or AZURE_SPEECH_ENDPOINT, or --speech-endpoint
 (e.g. a running \`interpreter emulator\`). With none of them an in-process emulator is used.`;
@@ -67,7 +78,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     return await translate(input, values.profile, values.out, values['speech-endpoint'], values.profiles ?? process.env[AgentEnv.profilesPath] ?? DEFAULT_PROFILES_PATH);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof WavError || error instanceof ProfileError) {
+    if (error instanceof UsageError || error instanceof WavError || error instanceof ProfileError || error instanceof SpeechResourceError) {
       console.error(`interpreter translate: ${error.message}`);
       return 1;
     }
@@ -95,13 +106,16 @@ async function translate(input: string, profileName: string, outDir: string, end
   const profiles = await loadProfilesOrThrow(profilesPath);
   const profile = findProfile(profiles, profileName);
   if (!profile) throw new UsageError(`no profile named '${profileName}' in ${profilesPath} (have: ${profiles.map((p) => p.name).join(', ')})`);
-  const plan = planSpeaker(profile, { identity: 'recording' });
+  const speech = await speechService(endpointFlag);
+  const plan = planSpeaker(profile, { identity: 'recording' }, speech.resource);
   const captionLanguages = profile.captions ? plan.captionOnly : [];
-  if (plan.voiced.length === 0 && captionLanguages.length === 0) throw new UsageError(`profile ${profile.name} has nothing to translate a recording into`);
+  if (plan.voiced.length === 0 && captionLanguages.length === 0) {
+    await speech.close();
+    throw new UsageError(`profile ${profile.name} has nothing to translate a recording into`);
+  }
 
   const { channels, sampleRate } = wav.format;
   const durationMs = (wav.samples.length / channels / sampleRate) * 1000;
-  const speech = await speechService(endpointFlag);
   const { LiveInterpreterModel } = await import('../azure/index.ts');
   const { initializeLogger } = await import('@livekit/agents');
   // The framework's realtime sessions log through its logger, which must exist first.
@@ -113,13 +127,16 @@ async function translate(input: string, profileName: string, outDir: string, end
       sourceLanguages: plan.source,
       spokenLanguage,
       ...(voice ? { voice } : {}),
+      resourceKind: speech.resource.kind,
+      tier: speech.resource.tier,
       sampleRate: profile.audio.sampleRate,
       profanity: profile.profanity,
     }).session();
 
   const sessions: { session: LiveInterpreterSession; languages: string[]; spoken: string | null }[] = [
     ...plan.voiced.map((v) => ({ session: open(v.language, [v.language], v.voice), languages: [v.language], spoken: v.language })),
-    ...(captionLanguages.length > 0 ? [{ session: open(null, captionLanguages), languages: captionLanguages, spoken: null }] : []),
+    // The same text-only sessions the agent opens: two languages each on a Speech resource.
+    ...captionGroups(captionLanguages, speech.resource.kind).map((languages) => ({ session: open(null, languages), languages, spoken: null })),
   ];
   const finals: Utterance[] = [];
   const audio = new Map<string, PlacedAudio[]>();
@@ -182,7 +199,7 @@ async function translate(input: string, profileName: string, outDir: string, end
     service: speech.description,
     durationMs: Math.round(durationMs),
     languages: { spoken: plan.voiced.map((v) => ({ language: v.language, voice: v.voice })), captionsOnly: captionLanguages },
-    utterances: utterances.map((u) => ({ ...u, offsetMs: Math.round(u.offsetMs), durationMs: Math.round(u.durationMs) })),
+    utterances: utterances.map((u) => ({ ...u, offsetMs: Math.round(u.offsetMs), durationMs: Math.round(u.durationMs), speechMs: speechMsOf(u, audio, profile.audio.sampleRate) })),
     ...(errors.length > 0 ? { errors } : {}),
   };
   const transcriptFile = join(outDir, 'transcript.json');
@@ -211,6 +228,16 @@ async function collectSpeech(event: llm.GenerationCreatedEvent, offsetMs: number
   }
 }
 
+/** Milliseconds of translated speech per spoken language that belong to the utterance (same start, within 300 ms). */
+function speechMsOf(utterance: Utterance, audio: ReadonlyMap<string, readonly PlacedAudio[]>, sampleRate: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [language, parts] of audio) {
+    const samples = parts.filter((p) => Math.abs(p.offsetMs - utterance.offsetMs) < 300).reduce((n, p) => n + p.samples.length, 0);
+    if (samples > 0) out[language] = Math.round((samples * 1000) / sampleRate);
+  }
+  return out;
+}
+
 /** Each session reports every utterance; the same utterance (same start, within 300 ms) becomes one entry. */
 function mergeUtterances(finals: readonly Utterance[]): Utterance[] {
   const merged: Utterance[] = [];
@@ -223,7 +250,8 @@ function mergeUtterances(finals: readonly Utterance[]): Utterance[] {
 }
 
 interface SpeechService {
-  settings: { key?: string; region?: string; endpoint?: string };
+  settings: { speechKey?: string; speechRegion?: string; speechEndpoint?: string };
+  resource: SpeechResource;
   description: string;
   close: () => Promise<void>;
 }
@@ -232,22 +260,21 @@ async function speechService(endpointFlag: string | undefined): Promise<SpeechSe
   const env = process.env;
   const key = env[AgentEnv.azureSpeechKey];
   if (endpointFlag) {
-    try {
-      new URL(endpointFlag);
-    } catch {
-      throw new UsageError(`--speech-endpoint is not a URL: ${endpointFlag}`);
-    }
-    return { settings: { key: key ?? 'local', endpoint: endpointFlag }, description: endpointFlag, close: async () => {} };
+    if (!URL.canParse(endpointFlag)) throw new UsageError(`--speech-endpoint is not a URL: ${endpointFlag}`);
+    const resource = speechResourceFromEnv(env, new URL(endpointFlag));
+    return { settings: { speechKey: key ?? 'local', speechEndpoint: endpointFlag }, resource, description: endpointFlag, close: async () => {} };
   }
   if (key) {
     const endpoint = env[AgentEnv.azureSpeechEndpoint];
     const region = env[AgentEnv.azureSpeechRegion];
-    return { settings: { key, ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}) }, description: endpoint ?? `Azure (${region ?? 'no region'})`, close: async () => {} };
+    const resource = speechResourceFromEnv(env, endpoint && URL.canParse(endpoint) ? new URL(endpoint) : undefined);
+    return { settings: { speechKey: key, ...(endpoint ? { speechEndpoint: endpoint } : {}), ...(region ? { speechRegion: region } : {}) }, resource, description: endpoint ?? `Azure (${region ?? 'no region'})`, close: async () => {} };
   }
   const { startEmulator } = await import('../emulator/index.ts');
   const emulator = await startEmulator({ port: 0 });
   console.error('No AZURE_SPEECH_KEY and no --speech-endpoint: using the built-in Speech emulator (placeholder translations, speech-shaped audio).');
-  return { settings: { key: 'emulator', endpoint: emulator.url.toString() }, description: 'the built-in emulator', close: () => emulator.close() };
+  const resource = speechResourceFromEnv(env, emulator.url);
+  return { settings: { speechKey: 'emulator', speechEndpoint: emulator.url.toString() }, resource, description: 'the built-in emulator', close: () => emulator.close() };
 }
 
 /** A progress bar on a terminal; a few plain lines otherwise. */

@@ -3,13 +3,25 @@
  * profile and exits 0, or every problem as `file:line:col  message  (hint)` and exits 1.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_PROFILES_PATH, formatProblem, loadProfiles, type Profile } from '../profiles/index.ts';
+import {
+  DEFAULT_PROFILES_PATH,
+  formatProblem,
+  loadProfiles,
+  parseTier,
+  SpeechResourceEnv,
+  SpeechResourceError,
+  speechResourceFromEnv,
+  type Profile,
+  type SpeechResource,
+} from '../profiles/index.ts';
 
-const USAGE = `Usage: interpreter validate [paths...] [--json]
+const USAGE = `Usage: interpreter validate [paths...] [--region R] [--tier S0|F0] [--json]
 
 Checks room profiles against interpreter.schema.json and Azure's languages and voices.
-  paths    folders of *.yaml profiles, profile files, or a profiles.json bundle (default: ${DEFAULT_PROFILES_PATH}/)
-  --json   print {"ok", "profiles", "problems"} for machines
+  paths       folders of *.yaml profiles, profile files, or a profiles.json bundle (default: ${DEFAULT_PROFILES_PATH}/)
+  --region R  the Speech resource's region (default env ${SpeechResourceEnv.region}): warns where personal voice cannot work
+  --tier T    S0 or F0 (default env ${SpeechResourceEnv.tier}): F0 has no personal voice
+  --json      print {"ok", "profiles", "problems"} for machines
 Exit status: 0 valid (warnings allowed), 1 errors found, 2 bad usage.`;
 
 export function summarizeProfile(profile: Profile): string {
@@ -34,7 +46,11 @@ export function summarizeProfile(profile: Profile): string {
 export async function run(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { json: { type: 'boolean' }, region: { type: 'string' }, tier: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
   } catch (error) {
     console.error(`interpreter validate: ${error instanceof Error ? error.message : String(error)}\n\n${USAGE}`);
     return 2;
@@ -44,7 +60,17 @@ export async function run(argv: string[]): Promise<number> {
     return 0;
   }
   const paths = parsed.positionals.length > 0 ? parsed.positionals : [DEFAULT_PROFILES_PATH];
-  const { profiles, problems } = await loadProfiles(paths);
+  let resource: SpeechResource;
+  try {
+    resource = speechResourceFromEnv(process.env);
+    if (parsed.values.region !== undefined) resource.region = parsed.values.region.toLowerCase();
+    if (parsed.values.tier !== undefined) resource.tier = parseTier(parsed.values.tier, '--tier');
+  } catch (error) {
+    if (!(error instanceof SpeechResourceError)) throw error;
+    console.error(`interpreter validate: ${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { profiles, problems } = await loadProfiles(paths, { resource });
   const errors = problems.filter((p) => p.severity === 'error');
   const ok = errors.length === 0;
   if (parsed.values.json) {

@@ -103,7 +103,7 @@ export async function startWebServer(settings: WebServerSettings): Promise<{ ser
   if (tokens && !isLoopbackAddress(settings.host) && !settings.expose) {
     throw new UsageError(`--host ${settings.host} would let anyone who reaches it sign LiveKit tokens with your API secret; keep the default 127.0.0.1, use --no-token-endpoint, or pass --expose for a throwaway setup`);
   }
-  const root = ensureBuilt();
+  const root = ensureWebBuilt();
   const languages = settings.languages ?? (await profileLanguages());
   const handlers: RequestHandler[] = [
     ...(tokens ? [createTokenHandler({ access, ...(settings.publicUrl ? { publicUrl: settings.publicUrl } : {}) })] : []),
@@ -136,7 +136,8 @@ export async function startWebServer(settings: WebServerSettings): Promise<{ ser
 }
 
 /** In a checkout the app may not be built yet: build it once (the installed package ships it built). */
-function ensureBuilt(): string {
+/** The built listener app's folder, building it first in a checkout. */
+export function ensureWebBuilt(): string {
   const root = defaultWebRoot();
   if (existsSync(join(root, 'index.html'))) return root;
   const script = join(root, '..', '..', 'scripts', 'build-web.mjs');

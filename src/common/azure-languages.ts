@@ -2,15 +2,21 @@
  * Azure Speech translation's languages and voices, kept in the repo so profiles are checked
  * offline. Shared by the profile validator and the plugin (for default voices); data only.
  *
- * Sources (as of 2026-11; re-check when Azure adds languages):
- * - text targets: learn.microsoft.com/azure/ai-services/speech-service/language-support?tabs=speech-translation
- *   (`includes/language-support/speech-translation.md`, the Translator text codes);
- * - standard neural voices: the same page, "Text to speech" tab;
- * - personal voice locales: `includes/language-support/personal-voice.md`. We list the locales we
- *   are confident of; a language missing here fails validation with a clear message rather than at
- *   runtime in a meeting;
+ * Sources (MicrosoftDocs/azure-ai-docs, re-read 2026-12; re-check when Azure adds languages):
+ * - text targets: `articles/ai-services/speech-service/includes/language-support/speech-translation.md`
+ *   (ms.date 2024-04-24), "Text language / Language code": 91 codes. Codes an earlier catalog here
+ *   had and that table lacks were removed (ba bo dsb dv eu fo gl ha hsb ig iu-Latn ka ky mk mn-Cyrl
+ *   mn-Mong si so tk tt ug uz zu); `tlh-Piqd` was added;
+ * - standard neural voices: `includes/language-support/tts.md` (ms.date 2025-10-21); every
+ *   `defaultVoice` below is in that table;
+ * - personal voice locales: `includes/language-support/personal-voice.md` (ms.date 2023-11-15,
+ *   the newest stored copy), all 65 of them;
  * - speech-to-text locales (candidate source languages): the "Speech to text" tab.
  */
+
+import { isSameLanguage, parseVoiceName } from './locale.ts';
+
+export { impliedScript, isSameLanguage, primaryLanguage } from './locale.ts';
 
 export interface TargetLanguageInfo {
   /** Text translation code as Azure writes it (`fr`, `zh-Hans`, `pt-PT`). */
@@ -24,14 +30,15 @@ export interface TargetLanguageInfo {
   personalVoice: boolean;
 }
 
-/** Locales in which Azure personal voice can speak (a conservative subset of Azure's list). */
+/** Locales in which Azure personal voice can speak: `personal-voice.md`, the whole table. */
 export const PERSONAL_VOICE_LOCALES: readonly string[] = [
-  'ar-EG', 'ar-SA', 'bg-BG', 'ca-ES', 'cs-CZ', 'da-DK', 'de-AT', 'de-CH', 'de-DE', 'el-GR',
-  'en-AU', 'en-CA', 'en-GB', 'en-IE', 'en-IN', 'en-US', 'es-ES', 'es-MX', 'fi-FI', 'fr-BE',
-  'fr-CA', 'fr-CH', 'fr-FR', 'he-IL', 'hi-IN', 'hr-HR', 'hu-HU', 'id-ID', 'it-IT', 'ja-JP',
-  'ko-KR', 'ms-MY', 'nb-NO', 'nl-BE', 'nl-NL', 'pl-PL', 'pt-BR', 'pt-PT', 'ro-RO', 'ru-RU',
-  'sk-SK', 'sl-SI', 'sv-SE', 'ta-IN', 'te-IN', 'th-TH', 'tr-TR', 'uk-UA', 'vi-VN', 'zh-CN',
-  'zh-HK', 'zh-TW',
+  'am-ET', 'ar-EG', 'ar-SA', 'bg-BG', 'bn-IN', 'bs-BA', 'ca-ES', 'cs-CZ', 'da-DK', 'de-AT',
+  'de-CH', 'de-DE', 'el-GR', 'en-AU', 'en-CA', 'en-GB', 'en-IE', 'en-IN', 'en-US', 'es-ES',
+  'es-MX', 'et-EE', 'eu-ES', 'fi-FI', 'fil-PH', 'fr-BE', 'fr-CA', 'fr-CH', 'fr-FR', 'gl-ES',
+  'he-IL', 'hi-IN', 'hr-HR', 'hu-HU', 'id-ID', 'it-IT', 'ja-JP', 'jv-ID', 'ko-KR', 'mk-MK',
+  'ms-MY', 'nb-NO', 'ne-NP', 'nl-BE', 'nl-NL', 'pl-PL', 'ps-AF', 'pt-BR', 'pt-PT', 'ro-RO',
+  'ru-RU', 'sk-SK', 'sl-SI', 'sv-SE', 'sw-KE', 'ta-IN', 'te-IN', 'th-TH', 'tr-TR', 'uk-UA',
+  'vi-VN', 'zh-CN', 'zh-HK', 'zh-TW', 'zu-ZA',
 ];
 
 function lang(code: string, name: string, voiceLocales: string[] = [], defaultVoice?: string): TargetLanguageInfo {
@@ -50,73 +57,57 @@ const ARABIC_LOCALES = ['ar-SA', 'ar-EG', 'ar-AE', 'ar-BH', 'ar-DZ', 'ar-IQ', 'a
 const ENGLISH_LOCALES = ['en-US', 'en-GB', 'en-AU', 'en-CA', 'en-IN', 'en-IE', 'en-NZ', 'en-ZA', 'en-SG', 'en-PH', 'en-HK', 'en-KE', 'en-NG', 'en-TZ'];
 const SPANISH_LOCALES = ['es-ES', 'es-MX', 'es-US', 'es-AR', 'es-BO', 'es-CL', 'es-CO', 'es-CR', 'es-CU', 'es-DO', 'es-EC', 'es-GQ', 'es-GT', 'es-HN', 'es-NI', 'es-PA', 'es-PE', 'es-PR', 'es-PY', 'es-SV', 'es-UY', 'es-VE'];
 
-/** Azure speech translation's text target languages (~110), with voices where Azure has them. */
+/** Azure speech translation's text target languages (the table's 91), with voices where Azure has them. */
 export const TARGET_LANGUAGES: readonly TargetLanguageInfo[] = [
   lang('af', 'Afrikaans', ['af-ZA'], 'af-ZA-AdriNeural'),
   lang('am', 'Amharic', ['am-ET'], 'am-ET-MekdesNeural'),
   lang('ar', 'Arabic', ARABIC_LOCALES, 'ar-SA-ZariyahNeural'),
-  lang('as', 'Assamese'),
+  lang('as', 'Assamese', ['as-IN'], 'as-IN-YashicaNeural'),
   lang('az', 'Azerbaijani', ['az-AZ'], 'az-AZ-BanuNeural'),
-  lang('ba', 'Bashkir'),
   lang('bg', 'Bulgarian', ['bg-BG'], 'bg-BG-KalinaNeural'),
   lang('bn', 'Bangla', ['bn-IN', 'bn-BD'], 'bn-IN-TanishaaNeural'),
-  lang('bo', 'Tibetan'),
   lang('bs', 'Bosnian', ['bs-BA'], 'bs-BA-VesnaNeural'),
   lang('ca', 'Catalan', ['ca-ES'], 'ca-ES-JoanaNeural'),
   lang('cs', 'Czech', ['cs-CZ'], 'cs-CZ-VlastaNeural'),
   lang('cy', 'Welsh', ['cy-GB'], 'cy-GB-NiaNeural'),
   lang('da', 'Danish', ['da-DK'], 'da-DK-ChristelNeural'),
   lang('de', 'German', ['de-DE', 'de-AT', 'de-CH'], 'de-DE-KatjaNeural'),
-  lang('dsb', 'Lower Sorbian'),
-  lang('dv', 'Divehi'),
   lang('el', 'Greek', ['el-GR'], 'el-GR-AthinaNeural'),
   lang('en', 'English', ENGLISH_LOCALES, 'en-US-JennyNeural'),
   lang('es', 'Spanish', SPANISH_LOCALES, 'es-ES-ElviraNeural'),
   lang('et', 'Estonian', ['et-EE'], 'et-EE-AnuNeural'),
-  lang('eu', 'Basque', ['eu-ES'], 'eu-ES-AinhoaNeural'),
   lang('fa', 'Persian', ['fa-IR'], 'fa-IR-DilaraNeural'),
   lang('fi', 'Finnish', ['fi-FI'], 'fi-FI-NooraNeural'),
   lang('fil', 'Filipino', ['fil-PH'], 'fil-PH-BlessicaNeural'),
   lang('fj', 'Fijian'),
-  lang('fo', 'Faroese'),
   lang('fr', 'French', ['fr-FR', 'fr-BE', 'fr-CH', 'fr-CA'], 'fr-FR-DeniseNeural'),
   lang('fr-CA', 'French (Canada)', ['fr-CA'], 'fr-CA-SylvieNeural'),
   lang('ga', 'Irish', ['ga-IE'], 'ga-IE-OrlaNeural'),
-  lang('gl', 'Galician', ['gl-ES'], 'gl-ES-SabelaNeural'),
   lang('gu', 'Gujarati', ['gu-IN'], 'gu-IN-DhwaniNeural'),
-  lang('ha', 'Hausa'),
   lang('he', 'Hebrew', ['he-IL'], 'he-IL-HilaNeural'),
   lang('hi', 'Hindi', ['hi-IN'], 'hi-IN-SwaraNeural'),
   lang('hr', 'Croatian', ['hr-HR'], 'hr-HR-GabrijelaNeural'),
-  lang('hsb', 'Upper Sorbian'),
   lang('ht', 'Haitian Creole'),
   lang('hu', 'Hungarian', ['hu-HU'], 'hu-HU-NoemiNeural'),
   lang('hy', 'Armenian', ['hy-AM'], 'hy-AM-AnahitNeural'),
   lang('id', 'Indonesian', ['id-ID'], 'id-ID-GadisNeural'),
-  lang('ig', 'Igbo'),
   lang('is', 'Icelandic', ['is-IS'], 'is-IS-GudrunNeural'),
   lang('it', 'Italian', ['it-IT', 'it-CH'], 'it-IT-ElsaNeural'),
   lang('iu', 'Inuktitut', ['iu-Cans-CA'], 'iu-Cans-CA-SiqiniqNeural'),
-  lang('iu-Latn', 'Inuktitut (Latin)', ['iu-Latn-CA'], 'iu-Latn-CA-SiqiniqNeural'),
   lang('ja', 'Japanese', ['ja-JP'], 'ja-JP-NanamiNeural'),
-  lang('ka', 'Georgian', ['ka-GE'], 'ka-GE-EkaNeural'),
   lang('kk', 'Kazakh', ['kk-KZ'], 'kk-KZ-AigulNeural'),
   lang('km', 'Khmer', ['km-KH'], 'km-KH-SreymomNeural'),
   lang('kmr', 'Kurdish (Northern)'),
   lang('kn', 'Kannada', ['kn-IN'], 'kn-IN-SapnaNeural'),
   lang('ko', 'Korean', ['ko-KR'], 'ko-KR-SunHiNeural'),
   lang('ku', 'Kurdish (Central)'),
-  lang('ky', 'Kyrgyz'),
   lang('lo', 'Lao', ['lo-LA'], 'lo-LA-KeomanyNeural'),
   lang('lt', 'Lithuanian', ['lt-LT'], 'lt-LT-OnaNeural'),
   lang('lv', 'Latvian', ['lv-LV'], 'lv-LV-EveritaNeural'),
   lang('lzh', 'Chinese (Literary)'),
   lang('mg', 'Malagasy'),
   lang('mi', 'Maori'),
-  lang('mk', 'Macedonian', ['mk-MK'], 'mk-MK-MarijaNeural'),
   lang('ml', 'Malayalam', ['ml-IN'], 'ml-IN-SobhanaNeural'),
-  lang('mn-Cyrl', 'Mongolian (Cyrillic)', ['mn-MN'], 'mn-MN-YesuiNeural'),
-  lang('mn-Mong', 'Mongolian (Traditional)'),
   lang('mr', 'Marathi', ['mr-IN'], 'mr-IN-AarohiNeural'),
   lang('ms', 'Malay', ['ms-MY'], 'ms-MY-YasminNeural'),
   lang('mt', 'Maltese', ['mt-MT'], 'mt-MT-GraceNeural'),
@@ -135,11 +126,9 @@ export const TARGET_LANGUAGES: readonly TargetLanguageInfo[] = [
   lang('pt-PT', 'Portuguese (Portugal)', ['pt-PT'], 'pt-PT-RaquelNeural'),
   lang('ro', 'Romanian', ['ro-RO'], 'ro-RO-AlinaNeural'),
   lang('ru', 'Russian', ['ru-RU'], 'ru-RU-SvetlanaNeural'),
-  lang('si', 'Sinhala', ['si-LK'], 'si-LK-ThiliniNeural'),
   lang('sk', 'Slovak', ['sk-SK'], 'sk-SK-ViktoriaNeural'),
   lang('sl', 'Slovenian', ['sl-SI'], 'sl-SI-PetraNeural'),
   lang('sm', 'Samoan'),
-  lang('so', 'Somali', ['so-SO'], 'so-SO-UbaxNeural'),
   lang('sq', 'Albanian', ['sq-AL'], 'sq-AL-AnilaNeural'),
   lang('sr-Cyrl', 'Serbian (Cyrillic)', ['sr-RS'], 'sr-RS-SophieNeural'),
   lang('sr-Latn', 'Serbian (Latin)', ['sr-Latn-RS'], 'sr-Latn-RS-SophieNeural'),
@@ -149,22 +138,18 @@ export const TARGET_LANGUAGES: readonly TargetLanguageInfo[] = [
   lang('te', 'Telugu', ['te-IN'], 'te-IN-ShrutiNeural'),
   lang('th', 'Thai', ['th-TH'], 'th-TH-PremwadeeNeural'),
   lang('ti', 'Tigrinya'),
-  lang('tk', 'Turkmen'),
   lang('tlh-Latn', 'Klingon (Latin)'),
+  lang('tlh-Piqd', 'Klingon (pIqaD)'),
   lang('to', 'Tongan'),
   lang('tr', 'Turkish', ['tr-TR'], 'tr-TR-EmelNeural'),
-  lang('tt', 'Tatar'),
   lang('ty', 'Tahitian'),
-  lang('ug', 'Uyghur'),
   lang('uk', 'Ukrainian', ['uk-UA'], 'uk-UA-PolinaNeural'),
   lang('ur', 'Urdu', ['ur-PK', 'ur-IN'], 'ur-PK-UzmaNeural'),
-  lang('uz', 'Uzbek', ['uz-UZ'], 'uz-UZ-MadinaNeural'),
   lang('vi', 'Vietnamese', ['vi-VN'], 'vi-VN-HoaiMyNeural'),
   lang('yua', 'Yucatec Maya'),
   lang('yue', 'Cantonese (Traditional)', ['zh-HK', 'yue-CN'], 'zh-HK-HiuMaanNeural'),
   lang('zh-Hans', 'Chinese (Simplified)', ['zh-CN', 'zh-SG'], 'zh-CN-XiaoxiaoNeural'),
   lang('zh-Hant', 'Chinese (Traditional)', ['zh-TW', 'zh-HK'], 'zh-TW-HsiaoChenNeural'),
-  lang('zu', 'Zulu', ['zu-ZA'], 'zu-ZA-ThandoNeural'),
 ];
 
 /** Azure speech-to-text locales: what a speaker may declare, or a profile list as candidate source languages. */
@@ -197,57 +182,33 @@ export function findSpeechLocale(locale: string): string | undefined {
   return SPEECH_TO_TEXT_LOCALES.find((l) => l.toLowerCase() === lower);
 }
 
-/**
- * Neural voice names are `<locale>-<Name>Neural` (`fr-FR-DeniseNeural`, `zh-CN-sichuan-YunxiNeural`,
- * `sr-Latn-RS-SophieNeural`, HD voices `en-US-Ava:DragonHDLatestNeural`).
- */
-const NEURAL_VOICE = /^([a-z]{2,3}(?:-[A-Z][a-z]{3})?-[A-Z]{2}(?:-[a-z]+)?)-[A-Za-z0-9]+(?::[A-Za-z0-9]+)?Neural$/;
-
 /** The locale a neural voice speaks (`fr-FR-DeniseNeural` -> `fr-FR`), or undefined when the name has not that shape. */
 export function neuralVoiceLocale(voice: string): string | undefined {
-  return NEURAL_VOICE.exec(voice)?.[1];
+  return parseVoiceName(voice)?.locale;
 }
 
 export type VoiceCheck =
-  | { ok: true; locale: string }
-  | { ok: false; reason: 'not-a-voice-name' | 'unknown-language' | 'no-voices' | 'wrong-language'; locale?: string };
+  | { ok: true; locale: string; /** The language is not in this catalog: only its base language was compared. */ uncatalogued?: true }
+  | { ok: false; reason: 'not-a-voice-name' | 'no-voices' | 'wrong-language'; locale?: string };
 
-/** Whether `voice` is a neural voice name that can speak target language `code` (its locale is among the language's voice locales). */
+/**
+ * Whether `voice` is a neural voice name that can speak target language `code`: its locale (a
+ * dialect voice by its base locale, `zh-CN-sichuan` -> `zh-CN`) is among the language's voice
+ * locales. For a language this catalog does not know, the base language and script must agree
+ * (the plugin stands alone and must not refuse a language Azure adds later).
+ */
 export function checkNeuralVoice(voice: string, code: string): VoiceCheck {
-  const locale = neuralVoiceLocale(voice);
-  if (locale === undefined) return { ok: false, reason: 'not-a-voice-name' };
+  const parsed = parseVoiceName(voice);
+  if (parsed === undefined) return { ok: false, reason: 'not-a-voice-name' };
+  const { locale, baseLocale } = parsed;
   const language = findTargetLanguage(code);
-  if (!language) return { ok: false, reason: 'unknown-language', locale };
+  if (!language) return isSameLanguage(locale, code) ? { ok: true, locale, uncatalogued: true } : { ok: false, reason: 'wrong-language', locale };
   if (language.voiceLocales.length === 0) return { ok: false, reason: 'no-voices', locale };
-  const lower = locale.toLowerCase();
-  // Dialect voices (`zh-CN-sichuan`) belong to their base locale.
-  const fits = language.voiceLocales.some((l) => lower === l.toLowerCase() || lower.startsWith(`${l.toLowerCase()}-`));
+  const fits = language.voiceLocales.some((l) => l.toLowerCase() === baseLocale.toLowerCase());
   return fits ? { ok: true, locale } : { ok: false, reason: 'wrong-language', locale };
 }
 
-/** The primary language subtag, lower case (`en-US` -> `en`). */
-export function primaryLanguage(tag: string): string {
-  return (tag.split('-')[0] ?? '').toLowerCase();
-}
-
-const TRADITIONAL_CHINESE_REGIONS = new Set(['tw', 'hk', 'mo']);
-
-/** The script a tag implies when it matters (Chinese, Serbian, Mongolian ...), lower case; undefined when none is implied. */
-export function impliedScript(tag: string): string | undefined {
-  const parts = tag.toLowerCase().split('-');
-  const explicit = parts.slice(1).find((p) => /^[a-z]{4}$/.test(p));
-  if (explicit) return explicit;
-  if (parts[0] === 'zh') return parts[1] !== undefined && TRADITIONAL_CHINESE_REGIONS.has(parts[1]) ? 'hant' : 'hans';
-  return undefined;
-}
-
-/**
- * Whether two tags name the same language for interpretation purposes: `en-US` and `en` do,
- * `zh-CN` and `zh-Hans` do, `zh-TW` and `zh-Hans` do not (a script conversion is a real service).
- */
-export function isSameLanguage(a: string, b: string): boolean {
-  if (primaryLanguage(a) !== primaryLanguage(b)) return false;
-  const scriptA = impliedScript(a);
-  const scriptB = impliedScript(b);
-  return scriptA === undefined || scriptB === undefined || scriptA === scriptB;
+/** Every voice the catalog names (each language's default): what the plugin's voice test runs through. */
+export function catalogVoices(): { code: string; voice: string }[] {
+  return TARGET_LANGUAGES.flatMap((l) => (l.defaultVoice ? [{ code: l.code, voice: l.defaultVoice }] : []));
 }

@@ -94,4 +94,4 @@ export function launchRequestProblem(request: LaunchRequest): string | undefined
 }
 
 /** Identity the agent joins rooms with; the orchestrator uses it to tell agents from people. */
-export const AGENT_IDENTITY = 'interpreter';
+export { INTERPRETER_IDENTITY as AGENT_IDENTITY } from './listener-protocol.ts';

@@ -1,8 +1,7 @@
 /**
- * What a listener's client needs to know about the room the interpreter agent serves: the names
- * the agent publishes under and the attribute it reads. Constants only, so the browser app
- * (`web/`) can import this file without pulling in anything of Node. The agent's own copies live
- * in `src/agent/room-io.ts` and `src/agent/captions.ts`; a unit test keeps the two in step.
+ * The room's contract between the interpreter agent and listeners' clients: the names the agent
+ * publishes under and the attribute it reads. The agent, `interpreter listen` and the browser app
+ * (`web/`) all use this one file; constants only, so a browser bundle pulls in nothing of Node.
  */
 
 /** Identity the agent joins rooms with. */
@@ -21,10 +20,8 @@ export const CaptionAttribute = {
   segmentId: 'lk.segment_id',
   trackId: 'lk.transcribed_track_id',
   final: 'lk.transcription_final',
-  /** The caption's language. */
+  /** The caption's language; not under `lk.`, which is LiveKit's own namespace (as its translator example does). */
   language: 'language',
-  /** The name the agent wrote before `language` was agreed on; read as a fallback. */
-  legacyLanguage: 'lk.translated_language',
 } as const;
 
 export function interpretationTrackName(language: string): string {
@@ -38,7 +35,7 @@ export function languageOfTrack(trackName: string): string | undefined {
   return language.length > 0 ? language : undefined;
 }
 
-/** A caption's language from its attributes: `language`, else the older `lk.translated_language`. */
+/** A caption's language from its attributes. */
 export function captionLanguage(attributes: Readonly<Record<string, string>>): string | undefined {
-  return attributes[CaptionAttribute.language] || attributes[CaptionAttribute.legacyLanguage] || undefined;
+  return attributes[CaptionAttribute.language] || undefined;
 }

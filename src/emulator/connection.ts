@@ -1,12 +1,16 @@
 /**
- * One client connection: reads what the SDK asks for (`speech.config`, `speech.context`), takes
- * its audio turn by turn, and answers each utterance with the exact message sequence the SDK
- * expects (notes §3.4): `turn.start`, `speech.startDetected`, `translation.hypothesis`*,
- * `translation.phrase`, binary `translation.synthesis`+, `translation.synthesis.end`,
- * `speech.endDetected`, and `turn.end` after the client's empty audio message.
+ * One client connection: reads what the SDK asks for (`speech.config`, `speech.context`, `event`),
+ * takes its audio turn by turn, and answers in the sequence the SDK expects (notes §3.4):
+ * `turn.start`; speech start; per phrase its result (and interims while it is spoken), then its
+ * synthesized audio; speech end; the synthesis completion; `turn.end` after the client's empty
+ * audio message. Which words and when is `behaviour.ts`'s business.
  */
 import type { WebSocket } from 'ws';
+import { findTargetLanguage } from '../common/azure-languages.ts';
+import { parseLocale, primaryLanguage } from '../common/locale.ts';
 import { parseWavHeader, startsWithRiff } from '../common/wav.ts';
+import { hypothesisMessage, phraseErrorMessage, phraseMessage, resolveBehaviour, synthesisEndMessage, synthesisPath, type Behaviour, type ResultFields } from './behaviour.ts';
+import { applyEvent, applySpeechContext, isOpenRange } from './context.ts';
 import { UtteranceDetector, type DetectedUtterance } from './detector.ts';
 import { binaryFrame, parseBinaryFrame, parseTextFrame, textFrame, type ClientMessage } from './protocol.ts';
 import { synthesisChunks, synthesizeLike } from './synthesizer.ts';
@@ -16,24 +20,22 @@ const TICKS_PER_SECOND = 10_000_000;
 /** Interim results while someone speaks, about this often. */
 const HYPOTHESIS_EVERY_MS = 600;
 
-interface SpeechContext {
-  translation?: { targetLanguages?: string[]; onSuccess?: { action?: string } };
-  synthesis?: { defaultVoices?: Record<string, string> };
-  languageId?: { languages?: string[]; mode?: string };
-  phraseDetection?: { enrichment?: { profanity?: string } };
-}
-
 export class EmulatedConnection {
   private requestId = '';
   private sampleRate = 16000;
   private detector: UtteranceDetector | undefined;
   private turnStarted = false;
   private synthesize = false;
+  /** Speech start was reported and its end not yet (per-turn speech events). */
+  private inSpeech = false;
+  /** Synthesized audio was sent since the last completion (per-stream completion). */
+  private synthesisOpen = false;
   private lastHypothesisAt = 0;
   private outbox: Promise<void> = Promise.resolve();
   private readonly timers = new Set<NodeJS.Timeout>();
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly behaviour: Behaviour;
 
   constructor(
     private readonly socket: WebSocket,
@@ -41,6 +43,7 @@ export class EmulatedConnection {
     private readonly options: EmulatorOptions,
     private readonly faults: () => EmulatorFaults,
   ) {
+    this.behaviour = resolveBehaviour(options);
     const { dropAfterMs, maxConnectionMs } = faults();
     if (dropAfterMs !== undefined) this.after(dropAfterMs, () => socket.terminate());
     if (maxConnectionMs !== undefined) this.after(maxConnectionMs, () => socket.close(1000, 'maximum connection duration reached'));
@@ -65,33 +68,23 @@ export class EmulatedConnection {
     if (message.requestId) this.requestId = message.requestId;
     switch (message.path) {
       case 'speech.context':
-        this.onContext(message.text ?? '');
+        this.synthesize = applySpeechContext(message.text ?? '', this.record);
+        // A new speech.context opens a new turn: its audio starts with a fresh RIFF header.
+        this.turnStarted = false;
+        this.detector = undefined;
         return;
+      case 'event': {
+        const synthesize = applyEvent(message.text ?? '', this.record);
+        if (synthesize !== undefined) this.synthesize = synthesize;
+        return;
+      }
       case 'audio':
         this.onAudio(message.binary ?? new Uint8Array(0));
         return;
-      // speech.config, telemetry and event need no answer.
+      // speech.config and telemetry need no answer.
       default:
         return;
     }
-  }
-
-  private onContext(text: string): void {
-    const context = JSON.parse(text || '{}') as SpeechContext;
-    const record = this.record;
-    const targets = context.translation?.targetLanguages;
-    if (targets?.length) record.targetLanguages = targets;
-    const voices = context.synthesis?.defaultVoices ?? {};
-    const voice = Object.values(voices)[0] ?? record.query.voice;
-    if (voice) record.voice = voice;
-    this.synthesize = Boolean(voice) && (context.translation?.onSuccess?.action ?? 'Synthesize') === 'Synthesize';
-    if (context.languageId?.mode) record.languageIdMode = context.languageId.mode;
-    if (context.languageId?.languages) record.sourceLanguages = context.languageId.languages;
-    const profanity = context.phraseDetection?.enrichment?.profanity;
-    if (profanity) record.profanity = profanity;
-    // A new speech.context opens a new turn: its audio starts with a fresh RIFF header.
-    this.turnStarted = false;
-    this.detector = undefined;
   }
 
   private onAudio(body: Uint8Array): void {
@@ -118,35 +111,68 @@ export class EmulatedConnection {
   private startTurn(): void {
     if (this.turnStarted) return;
     this.turnStarted = true;
+    this.inSpeech = false;
     this.record.turns++;
     this.send('turn.start', { context: { serviceTag: this.record.id } });
   }
 
   private newDetector(): UtteranceDetector {
+    const turnEndSamples = (this.behaviour.turnEndSilenceMs / 1000) * this.sampleRate;
     return new UtteranceDetector(
       { sampleRate: this.sampleRate, threshold: this.options.speechThreshold ?? 500, endSilenceMs: this.options.endSilenceMs ?? 500 },
       {
         speechStart: (start) => {
           this.armIdleClose();
           this.lastHypothesisAt = 0;
-          this.send('speech.startDetected', { Offset: this.ticks(start) });
+          this.speechStarted(start);
         },
         speechProgress: (start, length) => {
           const ms = (length / this.sampleRate) * 1000;
-          if (this.options.interimResults === false || ms - this.lastHypothesisAt < HYPOTHESIS_EVERY_MS) return;
+          if (!this.interimResults() || ms - this.lastHypothesisAt < HYPOTHESIS_EVERY_MS) return;
           this.lastHypothesisAt = ms;
-          this.send('translation.hypothesis', this.result(start, length, this.record.utterances + 1, this.detected(), false));
+          this.sendMessage(hypothesisMessage(this.behaviour.protocol, this.result(start, length, this.record.utterances + 1, this.detected(), false)));
         },
         utterance: (utterance) => this.answer(utterance),
+        quiet: (quietSamples, lastEnd) => {
+          if (this.behaviour.speechEvents === 'per-turn' && this.inSpeech && quietSamples >= turnEndSamples) this.speechEnded(lastEnd ?? 0);
+        },
       },
     );
   }
 
+  private speechStarted(start: number): void {
+    if (this.inSpeech) return;
+    this.inSpeech = true;
+    this.send('speech.startDetected', { Offset: this.ticks(start) });
+  }
+
+  private speechEnded(end: number): void {
+    if (!this.inSpeech) return;
+    this.inSpeech = false;
+    // Never an empty body: the SDK would parse "{ Offset: 0 }", which is not JSON, and stop reading (notes 3.1).
+    this.send('speech.endDetected', { Offset: this.ticks(end) });
+  }
+
+  private interimResults(): boolean {
+    return this.behaviour.interimResults ?? !isOpenRange(this.record);
+  }
+
+  /** The detected language in the form the service would report it (see Behaviour.languageForm). */
   private detected(utterance?: DetectedUtterance, index?: number): string {
     const choice = this.options.detectLanguage ?? 'en';
-    if (typeof choice === 'string') return choice;
-    if (!utterance || index === undefined) return 'en';
-    return choice({ connection: this.record, index, durationMs: (utterance.samples.length / this.sampleRate) * 1000, samples: utterance.samples, sampleRate: this.sampleRate });
+    let language = 'en';
+    if (typeof choice === 'string') language = choice;
+    else if (utterance && index !== undefined) {
+      language = choice({ connection: this.record, index, durationMs: (utterance.samples.length / this.sampleRate) * 1000, samples: utterance.samples, sampleRate: this.sampleRate });
+    }
+    const form = this.behaviour.languageForm;
+    const openRange = isOpenRange(this.record);
+    if (form === 'bare' || (form === 'auto' && openRange)) return primaryLanguage(language);
+    if (parseLocale(language)?.region) return language;
+    // With candidates, the one that matched; without language id, the recognition language (`from`).
+    const candidates = openRange ? [] : [...this.record.sourceLanguages, this.record.query.from ?? ''];
+    const candidate = candidates.find((l) => parseLocale(l)?.region && primaryLanguage(l) === primaryLanguage(language));
+    return candidate ?? findTargetLanguage(language)?.voiceLocales[0] ?? language;
   }
 
   private answer(utterance: DetectedUtterance): void {
@@ -154,40 +180,49 @@ export class EmulatedConnection {
     const length = utterance.endSample - utterance.startSample;
     const language = this.detected(utterance, index);
     const faults = this.faults();
+    const protocol = this.behaviour.protocol;
+    const perPhrase = this.behaviour.speechEvents === 'per-phrase';
+    if (perPhrase) this.speechStarted(utterance.startSample);
     if (faults.phraseError) {
-      this.send('translation.phrase', { RecognitionStatus: 'Error', Offset: this.ticks(utterance.startSample), Duration: this.ticks(length) });
+      this.sendMessage(phraseErrorMessage(protocol, this.ticks(utterance.startSample), this.ticks(length)));
       return;
     }
-    this.send('translation.phrase', { RecognitionStatus: 'Success', ...this.result(utterance.startSample, length, index, language, true) });
+    this.sendMessage(phraseMessage(protocol, this.result(utterance.startSample, length, index, language, true)));
     if (this.synthesize) {
       if (faults.synthesisError) {
-        this.send('translation.synthesis.end', { SynthesisStatus: 'Error', FailureReason: faults.synthesisError });
+        this.sendMessage(synthesisEndMessage(protocol, faults.synthesisError));
       } else {
         let peak = 0;
         for (const s of utterance.samples) peak = Math.max(peak, Math.abs(s));
         const rate = this.options.synthesisSampleRate ?? 16000;
         const pcm = synthesizeLike(utterance.envelope, peak, rate);
-        for (const chunk of synthesisChunks(pcm, rate, this.options.synthesisChunkMs ?? 200, this.options.chunkLayout ?? 'header-first')) {
-          this.sendBinary('translation.synthesis', chunk);
+        for (const chunk of synthesisChunks(pcm, rate, this.options.synthesisChunkMs ?? 200, this.behaviour.chunkLayout)) {
+          this.sendBinary(synthesisPath(protocol), chunk);
         }
-        this.send('translation.synthesis.end', { SynthesisStatus: 'Success' });
+        this.synthesisOpen = true;
+        if (this.behaviour.synthesisCompletion === 'per-phrase') this.completeSynthesis();
       }
     }
-    this.send('speech.endDetected', { Offset: this.ticks(utterance.endSample) });
+    if (perPhrase) this.speechEnded(utterance.endSample);
     this.armIdleClose();
   }
 
-  /** The body of a hypothesis or phrase: deterministic text per target language. */
-  private result(start: number, length: number, index: number, language: string, final: boolean) {
+  private completeSynthesis(): void {
+    if (!this.synthesisOpen) return;
+    this.synthesisOpen = false;
+    this.sendMessage(synthesisEndMessage(this.behaviour.protocol));
+  }
+
+  /** Deterministic text per target language: `[fr] utterance 2 (1.8 s)`. */
+  private result(start: number, length: number, index: number, language: string, final: boolean): ResultFields {
     const seconds = (length / this.sampleRate).toFixed(1);
     const text = (code: string) => (final ? `[${code}] utterance ${index} (${seconds} s)` : `[${code}] utterance ${index} ...`);
     return {
-      Offset: this.ticks(start),
-      Duration: this.ticks(length),
-      Text: text(language),
-      ...(final ? { DisplayText: text(language) } : {}),
-      PrimaryLanguage: { Language: language, Confidence: 'High' },
-      Translation: { TranslationStatus: 'Success', Translations: this.record.targetLanguages.map((code) => ({ Language: code, Text: text(code) })) },
+      offset: this.ticks(start),
+      duration: this.ticks(length),
+      text: text(language),
+      language,
+      translations: this.record.targetLanguages.map((code) => ({ language: code, text: text(code) })),
     };
   }
 
@@ -195,6 +230,8 @@ export class EmulatedConnection {
     // The SDK sends the empty message on push.close() and again on stop(): answer a turn once.
     if (!this.turnStarted) return;
     this.detector?.flush();
+    this.speechEnded(this.detector?.samplesSeen ?? 0);
+    this.completeSynthesis();
     this.turnStarted = false;
     this.detector = undefined;
     if (!this.faults().neverSendTurnEnd) this.send('turn.end', {});
@@ -202,6 +239,10 @@ export class EmulatedConnection {
 
   private ticks(samples: number): number {
     return Math.round((samples / this.sampleRate) * TICKS_PER_SECOND);
+  }
+
+  private sendMessage(message: { path: string; body: unknown }): void {
+    this.send(message.path, message.body);
   }
 
   private send(path: string, body: unknown): void {

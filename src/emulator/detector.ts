@@ -28,6 +28,8 @@ export interface DetectorEvents {
   /** Speech continues; called every 10 ms frame of an utterance. */
   speechProgress(startSample: number, samplesSoFar: number): void;
   utterance(utterance: DetectedUtterance): void;
+  /** A quiet 10 ms frame outside speech; `quietSamples` counts back to where the last utterance ended. */
+  quiet?(quietSamples: number, endOfLastUtterance: number | undefined): void;
 }
 
 export class UtteranceDetector {
@@ -39,6 +41,8 @@ export class UtteranceDetector {
   private quietRun = 0;
   private inSpeech = false;
   private startSample = 0;
+  /** Where the last utterance ended (its last speech sample), undefined before the first. */
+  private lastEnd: number | undefined;
   private chunks: Int16Array[] = [];
   private envelope: number[] = [];
   private readonly endFrames: number;
@@ -108,6 +112,8 @@ export class UtteranceDetector {
         this.quietRun = 0;
         this.startSample = frameStart - (this.chunks.length - 1) * this.frameSamples;
         this.events.speechStart(this.startSample);
+      } else if (!loud) {
+        this.events.quiet?.(this.position - (this.lastEnd ?? 0), this.lastEnd);
       }
       return;
     }
@@ -131,6 +137,7 @@ export class UtteranceDetector {
     }
     const utterance: DetectedUtterance = { startSample: this.startSample, endSample, samples, envelope: Float32Array.from(this.envelope.slice(0, Math.max(0, keep))) };
     this.inSpeech = false;
+    this.lastEnd = endSample;
     this.loudRun = 0;
     this.quietRun = 0;
     this.chunks = [];

@@ -10,8 +10,13 @@ import { WebSocketServer } from 'ws';
 import { EmulatedConnection } from './connection.ts';
 import type { ConnectionRecord, EmulatorFaults, EmulatorOptions, SpeechEmulator } from './types.ts';
 
-/** Paths the SDK uses for translation: V2 (docs and SDK default) and V1. */
-export const TRANSLATION_PATHS = ['/speech/universal/v2', '/stt/speech/universal/v2', '/speech/translation/cognitiveservices/v1'];
+/**
+ * Paths the SDK uses for translation. V2 on a resource host is `/stt/speech/universal/v2` (the SDK's
+ * own default, TranslationConnectionFactory.universalUri; the 02/2026 how-to uses
+ * `wss://<resource>.cognitiveservices.azure.com/stt/speech/universal/v2`); on a regional host the
+ * docs' C# include and Go sample still write `/speech/universal/v2`; V1 is `/speech/translation/cognitiveservices/v1`.
+ */
+export const TRANSLATION_PATHS = ['/stt/speech/universal/v2', '/speech/universal/v2', '/speech/translation/cognitiveservices/v1'];
 
 const STATUS_TEXT: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests' };
 
@@ -50,6 +55,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Spee
         targetLanguages: (query.to ?? '').split(',').filter(Boolean),
         ...(query.voice ? { voice: query.voice } : {}),
         sourceLanguages: [],
+        languageUpdates: 0,
         openedAt: Date.now(),
         utterances: 0,
         audioBytes: 0,
@@ -73,7 +79,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Spee
 
   return {
     port,
-    url: new URL(`ws://${host}:${port}/speech/universal/v2`),
+    url: new URL(`ws://${host}:${port}/stt/speech/universal/v2`),
     connections: records,
     openConnections: () => records.filter((r) => r.closedAt === undefined).length,
     setFaults(next: EmulatorFaults) {

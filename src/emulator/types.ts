@@ -36,6 +36,8 @@ export interface ConnectionRecord {
   sourceLanguages: string[];
   /** Profanity option from `speech.context`, if set. */
   profanity?: string;
+  /** `event` messages that changed the target languages (`addTargetLanguage` on a running recognizer). */
+  languageUpdates: number;
   openedAt: number;
   closedAt?: number;
   closeCode?: number;
@@ -53,7 +55,36 @@ export interface UtteranceInfo {
   sampleRate: number;
 }
 
-export interface EmulatorOptions {
+/**
+ * How the emulator answers. Every default is the real v2 service's behaviour as far as Microsoft
+ * documents or public captures show it (sources in the comments of `behaviour.ts`); the other
+ * values are the older or friendlier behaviours a test turns on to check the client copes.
+ */
+export interface EmulatorBehaviour {
+  /**
+   * `v2` (default): `translation.response` for phrases and hypotheses, binary `audio` and
+   * `audio.end` with `Status`. `flat`: `translation.hypothesis` / `translation.phrase` with a nested
+   * `Translation`, `translation.synthesis` and `translation.synthesis.end` with `SynthesisStatus`.
+   */
+  protocol?: 'v2' | 'flat';
+  /** `per-turn` (default): speech start once, speech end after `turnEndSilenceMs` of silence. `per-phrase`: around every phrase. */
+  speechEvents?: 'per-turn' | 'per-phrase';
+  /** Silence that ends a stretch of speech in `per-turn` mode (default 3000 ms). */
+  turnEndSilenceMs?: number;
+  /**
+   * Interim translations while someone speaks. Default: none with open-range detection (the
+   * multilingual mode, which has none), about every 600 ms with candidate languages.
+   */
+  interimResults?: boolean;
+  /** `per-stream` (default): one synthesis completion, at the end of the audio. `per-phrase`: one after each phrase's audio. */
+  synthesisCompletion?: 'per-stream' | 'per-phrase';
+  /** One RIFF header per chunk (default), or one on a phrase's first chunk only. */
+  chunkLayout?: 'wav-per-chunk' | 'header-first';
+  /** `auto` (default): a bare code (`de`) with open range, the candidate locale (`de-DE`) with candidates. Or always one form. */
+  languageForm?: 'auto' | 'bare' | 'locale';
+}
+
+export interface EmulatorOptions extends EmulatorBehaviour {
   host?: string;
   /** 0 (default) = an ephemeral port. */
   port?: number;
@@ -61,17 +92,13 @@ export interface EmulatorOptions {
   keys?: readonly string[];
   /** Rate of the synthesized audio (default 16000, as the service sends). */
   synthesisSampleRate?: number;
-  /** One RIFF header per chunk, or one on the first chunk only (default). */
-  chunkLayout?: 'wav-per-chunk' | 'header-first';
   /** Duration of each synthesized chunk (default 200 ms). */
   synthesisChunkMs?: number;
-  /** Send `translation.hypothesis` while someone speaks (default true). */
-  interimResults?: boolean;
   /** Language reported as detected: fixed, or chosen per utterance (default `en`). */
   detectLanguage?: string | ((utterance: UtteranceInfo) => string);
   /** RMS (of 16-bit samples) above which a 10 ms frame counts as speech (default 500). */
   speechThreshold?: number;
-  /** Silence that ends an utterance (default 500 ms). */
+  /** Silence that ends an utterance, i.e. a phrase (default 500 ms). */
   endSilenceMs?: number;
   faults?: EmulatorFaults;
   log?: (line: string) => void;
@@ -79,7 +106,7 @@ export interface EmulatorOptions {
 
 export interface SpeechEmulator {
   readonly port: number;
-  /** `ws://HOST:PORT/speech/universal/v2` */
+  /** `ws://HOST:PORT/stt/speech/universal/v2` (the Speech SDK's own path; `/speech/universal/v2` is served too). */
   readonly url: URL;
   readonly connections: readonly ConnectionRecord[];
   openConnections(): number;

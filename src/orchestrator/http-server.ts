@@ -45,6 +45,8 @@ export interface WebhookServerOptions extends Partial<WebhookServerLimits> {
   logger: Logger;
   /** Extra fields for `/healthz`. */
   health?: () => Promise<Record<string, unknown>> | Record<string, unknown>;
+  /** Other paths (the local listener app): answers and returns true for the requests it serves. */
+  routes?: (request: IncomingMessage, response: ServerResponse) => boolean;
 }
 
 class BodyTooLarge extends Error {}
@@ -98,7 +100,10 @@ export function createWebhookServer(options: WebhookServerOptions): Server {
       send(response, 200, { ok: true, ...(await options.health?.()) });
       return;
     }
-    if (path !== '/webhook') return refuse(request, response, 404, 'not found; LiveKit webhooks go to POST /webhook');
+    if (path !== '/webhook') {
+      if (options.routes?.(request, response)) return;
+      return refuse(request, response, 404, 'not found; LiveKit webhooks go to POST /webhook');
+    }
     if (request.method !== 'POST') return refuse(request, response, 405, 'use POST', { allow: 'POST' });
     // The header alone decides whether the body is worth reading (the handler logs why not).
     const authorized = handle.authorize(request.headers.authorization);

@@ -8,7 +8,7 @@ import type { Profile } from '../profiles/index.ts';
 import { assertBindAllowed, ecsSettings, httpUrl, type LauncherKind, type LiveKitCredentials } from './config.ts';
 import { DryRunLauncher } from './dry-run-launcher.ts';
 import { EcsLauncher } from './ecs-launcher.ts';
-import { createWebhookServer, listen, type WebhookServerLimits } from './http-server.ts';
+import { createWebhookServer, listen, type WebhookServerLimits, type WebhookServerOptions } from './http-server.ts';
 import { MemoryLedger, type LaunchLedger } from './ledger.ts';
 import type { Launcher } from './launcher.ts';
 import { RoomLaunches } from './launches.ts';
@@ -39,6 +39,8 @@ export interface WebhookServiceOptions {
   relaunchAfterMs?: number;
   /** Extra `/healthz` fields. */
   health?: () => Record<string, unknown>;
+  /** Other paths served beside the webhook (the local listener app). */
+  routes?: WebhookServerOptions['routes'];
 }
 
 export interface WebhookService {
@@ -73,6 +75,7 @@ export async function startWebhookService(options: WebhookServiceOptions): Promi
     handle: handler,
     logger,
     ...options.limits,
+    ...(options.routes ? { routes: options.routes } : {}),
     health: async () => ({ launcher: launcher.kind, agents: (await launcher.running()).length, profiles: profiles.length, webhooks: activity(), ...options.health?.() }),
   });
   const port = await listen(server, options.port ?? 0, host);

@@ -9,11 +9,23 @@ import type { Profile, ProfileProblem } from './types.ts';
 
 export * from './types.ts';
 export { formatProblem, formatProblems } from './format.ts';
-export { DEFAULT_PROFILES_PATH, loadProfiles, loadProfilesSync, writeProfileBundle } from './load.ts';
+export { DEFAULT_PROFILES_PATH, loadProfiles, loadProfilesSync, writeProfileBundle, type LoadOptions } from './load.ts';
 export { explainMatch, findProfile, matchOrder, matchRoom, parseRoomMetadata } from './match.ts';
-export { DEFAULT_SESSION_QUOTA, findSpeakerRule, PERSONAL_VOICE_NAME, planRoom, planSpeaker, sessionsOf } from './plan.ts';
+export { captionGroups, DEFAULT_SESSION_QUOTA, findSpeakerRule, PERSONAL_VOICE_NAME, personalVoiceWarnings, planRoom, planSpeaker, sessionsOf } from './plan.ts';
 export type { RecognizerPlan, RoomPlan, RoomPlanInput } from './plan.ts';
-export { COST_ASSUMPTIONS, PRICES, recognizerCostPerHour } from './prices.ts';
+export { COST_ASSUMPTIONS, PRICES, recognizerCostPerHour, type RecognizerCostInput } from './prices.ts';
+export {
+  DEFAULT_SPEECH_RESOURCE,
+  SESSION_QUOTA,
+  SpeechResourceEnv,
+  SpeechResourceError,
+  speechResourceFromEnv,
+  parseResourceKind,
+  parseTier,
+  type SpeechResource,
+  type SpeechResourceKind,
+  type SpeechTier,
+} from '../common/azure-resource.ts';
 
 export class ProfileError extends Error {
   override name = 'ProfileError';

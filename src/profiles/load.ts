@@ -5,6 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { isSeq } from 'yaml';
+import type { SpeechResource } from '../common/azure-resource.ts';
+import { resourceFindings } from './resource-checks.ts';
 import { profilesClash } from './match.ts';
 import { normalizeProfile, toRawProfile } from './normalize.ts';
 import type { RawProfile } from './raw.ts';
@@ -23,7 +25,12 @@ interface Located {
   problemAt(pointer: string, finding: Omit<Finding, 'pointer'>): ProfileProblem;
 }
 
-export function loadProfilesSync(paths: string | readonly string[]): LoadResult {
+export interface LoadOptions {
+  /** The Azure resource the profiles will run on: adds warnings about what it cannot do (personal voice). */
+  resource?: SpeechResource;
+}
+
+export function loadProfilesSync(paths: string | readonly string[], options: LoadOptions = {}): LoadResult {
   const list = typeof paths === 'string' ? [paths] : [...paths];
   const { files, problems } = listProfileFiles(list);
   const located: Located[] = [];
@@ -33,11 +40,13 @@ export function loadProfilesSync(paths: string | readonly string[]): LoadResult 
     problems.push(...loaded.problems);
   }
   problems.push(...checkAcrossProfiles(located));
+  const resource = options.resource;
+  if (resource) for (const entry of located) problems.push(...resourceFindings(entry.profile, resource).map((f) => entry.problemAt(f.pointer, f)));
   return { profiles: located.map((l) => l.profile), problems };
 }
 
-export async function loadProfiles(paths: string | readonly string[]): Promise<LoadResult> {
-  return loadProfilesSync(paths);
+export async function loadProfiles(paths: string | readonly string[], options: LoadOptions = {}): Promise<LoadResult> {
+  return loadProfilesSync(paths, options);
 }
 
 function toProblem(file: string, line: number, column: number, path: string, finding: Omit<Finding, 'pointer'>): ProfileProblem {

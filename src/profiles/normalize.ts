@@ -5,7 +5,8 @@ import type { Profile, TargetLanguage, VoiceChoice } from './types.ts';
 
 export const PROFILE_DEFAULTS = {
   priority: 0,
-  sampleRate: 24000,
+  // Azure synthesizes translations at 16 kHz (notes azure-speech 9): publishing at that rate resamples nothing.
+  sampleRate: 16000,
   captions: true,
   profanity: 'masked',
   maxSessionMinutes: 240,

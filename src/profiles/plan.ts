@@ -1,9 +1,11 @@
 /**
  * What a room costs in Azure sessions: per speaker, one recognizer per voiced language (the
- * service synthesizes one language per recognizer) and one shared text-only recognizer for the
- * caption languages; then the room's total, its hourly cost and the limits it would pass.
+ * service synthesizes one language per recognizer) and text-only recognizers for the caption
+ * languages (at most two per recognizer on a Speech resource); then the room's total, its hourly
+ * cost and the limits it would pass. The agent opens exactly these sessions (captionGroups).
  */
 import { findTargetLanguage, isSameLanguage } from '../common/azure-languages.ts';
+import { DEFAULT_SPEECH_RESOURCE, SESSION_QUOTA, checkPersonalVoice, maxTargetsPerRecognizer, type SpeechResource, type SpeechResourceKind } from '../common/azure-resource.ts';
 import { matchesPattern } from './patterns.ts';
 import { recognizerCostPerHour } from './prices.ts';
 import type { Profile, SpeakerPlanInput, SpeakerRule, SpeakerSessionPlan, TargetLanguage } from './types.ts';
@@ -24,13 +26,19 @@ function chosenByListeners(target: TargetLanguage, targets: readonly TargetLangu
   });
 }
 
-export function planSpeaker(profile: Profile, input: SpeakerPlanInput): SpeakerSessionPlan {
+/**
+ * The sessions one speaker needs. On a resource that cannot use personal voice (F0, a region
+ * without Live Interpreter) consenting speakers get the target's fallback voice instead of a
+ * session that would fail.
+ */
+export function planSpeaker(profile: Profile, input: SpeakerPlanInput, resource: SpeechResource = DEFAULT_SPEECH_RESOURCE): SpeakerSessionPlan {
   const rule = findSpeakerRule(profile, input.identity);
   const source: SpeakerSessionPlan['source'] = rule?.language ? [rule.language] : profile.languages.source === 'auto' ? 'auto' : [...profile.languages.source];
   const plan: SpeakerSessionPlan = { identity: input.identity, translate: rule?.translate ?? true, source, voiced: [], captionOnly: [] };
   if (rule) plan.rule = rule;
   if (!plan.translate) return plan;
 
+  const personalVoice = Boolean(rule?.personalVoice) && checkPersonalVoice(resource).ok;
   const own = rule?.language ?? input.detectedLanguage;
   const listeners = input.listenerLanguages ?? [];
   for (const target of profile.languages.targets) {
@@ -38,20 +46,35 @@ export function planSpeaker(profile: Profile, input: SpeakerPlanInput): SpeakerS
     if (profile.onDemand && !chosenByListeners(target, profile.languages.targets, listeners)) continue;
     const voice = target.voice;
     if (voice.kind === 'neural') plan.voiced.push({ language: target.language, voice: voice.name });
-    else if (voice.kind === 'personal') plan.voiced.push({ language: target.language, voice: rule?.personalVoice ? PERSONAL_VOICE_NAME : voice.fallback });
+    else if (voice.kind === 'personal') plan.voiced.push({ language: target.language, voice: personalVoice ? PERSONAL_VOICE_NAME : voice.fallback });
     else if (profile.captions) plan.captionOnly.push(target.language);
   }
   return plan;
 }
 
+/**
+ * Caption-only languages split into text-only sessions: at most two per session on a Speech
+ * resource (speech-translation.md: "translate the input language into two target languages"),
+ * all in one on an AI Foundry resource. Sorted, so the same languages always make the same sessions.
+ */
+export function captionGroups(languages: readonly string[], kind: SpeechResourceKind = DEFAULT_SPEECH_RESOURCE.kind): string[][] {
+  const sorted = [...languages].sort();
+  const size = maxTargetsPerRecognizer(kind);
+  const groups: string[][] = [];
+  for (let i = 0; i < sorted.length; i += size) groups.push(sorted.slice(i, i + size));
+  return groups;
+}
+
 /** Azure recognizers one speaker plan opens. */
-export function sessionsOf(plan: SpeakerSessionPlan): number {
-  return plan.voiced.length + (plan.captionOnly.length > 0 ? 1 : 0);
+export function sessionsOf(plan: SpeakerSessionPlan, kind: SpeechResourceKind = DEFAULT_SPEECH_RESOURCE.kind): number {
+  return plan.voiced.length + captionGroups(plan.captionOnly, kind).length;
 }
 
 export interface RoomPlanInput {
   speakers: readonly SpeakerPlanInput[];
-  /** Concurrent speech translation sessions the Azure resource allows (default 100, Azure's S0 default). */
+  /** The Azure resource assumed (default: a Speech resource, S0, region unknown). */
+  resource?: SpeechResource;
+  /** Concurrent speech translation sessions the resource allows (default: the tier's, 100 on S0, 1 on F0). */
   quota?: number;
 }
 
@@ -59,13 +82,17 @@ export interface RecognizerPlan {
   speaker: string;
   /** Languages this recognizer translates into. */
   targets: string[];
-  /** The language it synthesizes and the voice, or undefined for the text-only caption recognizer. */
+  /** The language it synthesizes and the voice, or undefined for a text-only caption recognizer. */
   spoken?: { language: string; voice: string };
+  /** The session gets interim results (and pays for their translation): candidate source languages. */
+  interimResults: boolean;
   costPerHour: number;
 }
 
 export interface RoomPlan {
   profile: string;
+  resource: SpeechResource;
+  quota: number;
   speakers: SpeakerSessionPlan[];
   /** Speakers beyond `limits.maxSpeakers`: the agent would not interpret them. */
   skippedSpeakers: string[];
@@ -74,20 +101,23 @@ export interface RoomPlan {
   warnings: string[];
 }
 
-export const DEFAULT_SESSION_QUOTA = 100;
+export const DEFAULT_SESSION_QUOTA = SESSION_QUOTA.S0;
 
 export function planRoom(profile: Profile, input: RoomPlanInput): RoomPlan {
-  const quota = input.quota ?? DEFAULT_SESSION_QUOTA;
+  const resource = input.resource ?? DEFAULT_SPEECH_RESOURCE;
+  const quota = input.quota ?? SESSION_QUOTA[resource.tier];
   const interpreted = input.speakers.slice(0, profile.limits.maxSpeakers);
   const skipped = input.speakers.slice(profile.limits.maxSpeakers).map((s) => s.identity);
-  const speakers = interpreted.map((speaker) => planSpeaker(profile, speaker));
+  const speakers = interpreted.map((speaker) => planSpeaker(profile, speaker, resource));
   const recognizers: RecognizerPlan[] = [];
   for (const plan of speakers) {
+    // Open range is multilingual translation, which has no interim results; candidates do.
+    const interimResults = plan.source !== 'auto';
     for (const voiced of plan.voiced) {
-      recognizers.push({ speaker: plan.identity, targets: [voiced.language], spoken: voiced, costPerHour: recognizerCostPerHour(1) });
+      recognizers.push({ speaker: plan.identity, targets: [voiced.language], spoken: voiced, interimResults, costPerHour: recognizerCostPerHour({ targetLanguages: 1, interimResults }) });
     }
-    if (plan.captionOnly.length > 0) {
-      recognizers.push({ speaker: plan.identity, targets: [...plan.captionOnly], costPerHour: recognizerCostPerHour(plan.captionOnly.length) });
+    for (const group of captionGroups(plan.captionOnly, resource.kind)) {
+      recognizers.push({ speaker: plan.identity, targets: group, interimResults, costPerHour: recognizerCostPerHour({ targetLanguages: group.length, interimResults }) });
     }
   }
   const warnings: string[] = [];
@@ -95,11 +125,23 @@ export function planRoom(profile: Profile, input: RoomPlanInput): RoomPlan {
     warnings.push(`${input.speakers.length} speakers exceed limits.maxSpeakers (${profile.limits.maxSpeakers}): ${skipped.length} would not be interpreted (${skipped.join(', ')})`);
   }
   if (recognizers.length > quota) {
-    warnings.push(`${recognizers.length} concurrent Azure sessions exceed the resource's quota of ${quota}: sessions past it would be refused; ask Azure for a higher limit, lower limits.maxSpeakers, or use onDemand / captions-only languages`);
+    const remedy = resource.tier === 'F0' ? "a free (F0) resource allows one session and Azure does not raise it: use an S0 resource" : 'ask Azure for a higher limit, lower limits.maxSpeakers, or use onDemand / captions-only languages';
+    warnings.push(`${recognizers.length} concurrent Azure sessions exceed the resource's quota of ${quota}: sessions past it would be refused; ${remedy}`);
   }
+  warnings.push(...personalVoiceWarnings(profile, resource));
   for (const target of profile.languages.targets) {
     if (!findTargetLanguage(target.language)) warnings.push(`target ${target.language} is not in the Azure language list`);
   }
   const costPerHour = recognizers.reduce((sum, r) => sum + r.costPerHour, 0);
-  return { profile: profile.name, speakers, skippedSpeakers: skipped, recognizers, costPerHour, warnings };
+  return { profile: profile.name, resource, quota, speakers, skippedSpeakers: skipped, recognizers, costPerHour, warnings };
+}
+
+/** What the resource means for the profile's personal-voice targets, one line each. */
+export function personalVoiceWarnings(profile: Profile, resource: SpeechResource): string[] {
+  const personal = profile.languages.targets.filter((t) => t.voice.kind === 'personal');
+  if (personal.length === 0) return [];
+  const check = checkPersonalVoice(resource);
+  if (check.ok) return check.warning ? [`voice: personal (${personal.map((t) => t.language).join(', ')}): ${check.warning}`] : [];
+  const fallbacks = personal.map((t) => `${t.language} -> ${t.voice.kind === 'personal' ? t.voice.fallback : ''}`).join(', ');
+  return [`voice: personal cannot work here: ${check.reason}. Consenting speakers get the fallback voices (${fallbacks})`];
 }

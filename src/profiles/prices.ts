@@ -1,15 +1,18 @@
 /**
- * Azure prices and the assumptions behind cost estimates: the ONE place they are kept.
- *
- * Sources (list prices, USD, pay-as-you-go, as read 2026-11; check your agreement and region):
- * - Speech translation: "The speech translation list price is $2.50 per hour, covering up to 2
- *   target languages" (learn.microsoft.com/azure/ai-services/speech-service/speech-translation,
- *   "Pricing note"). Languages beyond the second are billed as Translator text characters, and
- *   interim results count too.
- * - Translator text, standard translation: $10 per million characters
- *   (azure.microsoft.com/pricing/details/cognitive-services/translator/).
- * - Live Interpreter / personal voice synthesis: no list price was published in the material we
- *   could read; estimates do not include a surcharge for them.
+ * Azure prices and the assumptions behind cost estimates: the ONE place they are kept, and the
+ * method is Microsoft's own (speech-translation.md, "Multiple target languages translation pricing",
+ * MicrosoftDocs/azure-ai-docs, ms.date 2025-08-07):
+ * - "The speech translation list price is $2.50 per hour, covering up to 2 target languages."
+ * - Each target language beyond the second (possible only on an AI Foundry resource) is billed as
+ *   Translator text: "$10 per million characters", times "a weighting coefficient of intermediate
+ *   traffic" of 3 in their example, because interim results are translated too. Open-range
+ *   (multilingual) translation has no interim results ("Intermediate translation results aren't
+ *   available when you use multi-lingual speech translation", how-to-translate-speech), so the
+ *   weighting applies only to sessions with candidate source languages.
+ * The docs call their figures illustrative; check the pricing pages for your region and agreement:
+ * azure.microsoft.com/pricing/details/cognitive-services/speech-services/ and .../translator/.
+ * Live Interpreter and personal voice synthesis have no published surcharge in what we could read;
+ * a third-party guide (Nov 2025) lists separate output-voice prices, unverified: not included.
  */
 export const PRICES = {
   /** USD per hour of audio sent to one speech translation recognizer. */
@@ -18,15 +21,17 @@ export const PRICES = {
   includedTargetLanguages: 2,
   /** USD per million characters of Translator text, for each language beyond the included ones. */
   translatorPerMillionCharacters: 10,
+  /** Microsoft's example weighting for translated interim results (only where interim results exist). */
+  interimResultsWeighting: 3,
 } as const;
 
 export const COST_ASSUMPTIONS = {
   /**
    * Characters of translated text per target language per hour of speech: ~150 words/minute
-   * x ~6 characters per word (with the space) x 60 minutes = 54 000, doubled because interim
-   * results are billed too.
+   * x ~6 characters per word (with the space) x 60 minutes. An upper bound: a meeting is not one
+   * continuous monologue (Microsoft's example assumes 10 000 characters for an hour of audio).
    */
-  charactersPerTargetHour: 108_000,
+  charactersPerTargetHour: 54_000,
   /**
    * Audio is billed for as long as it is streamed; the agent streams a speaker's microphone for
    * the whole meeting, so an hour of meeting is an hour of audio per speaker session. An upper bound.
@@ -34,10 +39,17 @@ export const COST_ASSUMPTIONS = {
   streamedFractionOfMeeting: 1,
 } as const;
 
-/** USD per meeting hour for one recognizer translating into `targetLanguages` languages. */
-export function recognizerCostPerHour(targetLanguages: number): number {
+export interface RecognizerCostInput {
+  targetLanguages: number;
+  /** The session gets interim results (candidate source languages; not open range). */
+  interimResults: boolean;
+}
+
+/** USD per meeting hour for one recognizer, by Microsoft's method. */
+export function recognizerCostPerHour({ targetLanguages, interimResults }: RecognizerCostInput): number {
   const extra = Math.max(0, targetLanguages - PRICES.includedTargetLanguages);
-  const audio = PRICES.speechTranslationPerHour * COST_ASSUMPTIONS.streamedFractionOfMeeting;
-  const text = (extra * COST_ASSUMPTIONS.charactersPerTargetHour * PRICES.translatorPerMillionCharacters) / 1_000_000;
-  return audio + text * COST_ASSUMPTIONS.streamedFractionOfMeeting;
+  const weighting = interimResults ? PRICES.interimResultsWeighting : 1;
+  const audio = PRICES.speechTranslationPerHour;
+  const text = (extra * COST_ASSUMPTIONS.charactersPerTargetHour * PRICES.translatorPerMillionCharacters * weighting) / 1_000_000;
+  return (audio + text) * COST_ASSUMPTIONS.streamedFractionOfMeeting;
 }

@@ -6,7 +6,7 @@ import { MemoryRoom } from './memory-room.ts';
 const caption = (itemId: string, text: string, isFinal = false) => ({ speaker: 'alice', trackSid: 'TR_1', itemId, language: 'fr', text, isFinal });
 
 describe('CaptionWriter', () => {
-  it('sends interim and final captions with the standard transcription attributes, skipping repeated interims', async () => {
+  it("sends interim and final captions on the speaker's behalf, with LiveKit's attributes and the language, skipping repeated interims", async () => {
     const room = new MemoryRoom();
     const writer = new CaptionWriter(room, (error) => {
       throw error;
@@ -24,8 +24,10 @@ describe('CaptionWriter', () => {
       [CaptionAttributes.segmentId]: 'u1-fr',
       [CaptionAttributes.final]: 'true',
       [CaptionAttributes.language]: 'fr',
-      [CaptionAttributes.speaker]: 'alice',
     });
+    expect(last.senderIdentity).toBe('alice');
+    // Only what LiveKit defines under its lk. prefix; the language has a key of its own.
+    expect(Object.keys(last.attributes).sort()).toEqual(['language', 'lk.segment_id', 'lk.transcribed_track_id', 'lk.transcription_final']);
   });
 
   it('forgets the oldest segments whose final never came, instead of remembering them forever', async () => {

@@ -16,6 +16,8 @@ export interface SentText {
   text: string;
   topic: string;
   attributes: Record<string, string>;
+  /** Undefined when the agent sent it as itself. */
+  senderIdentity?: string;
 }
 
 /** A microphone as an async queue of frames that the test fills. */
@@ -80,7 +82,7 @@ export class MemoryRoom implements RoomIO {
   }
 
   async sendText(text: string, message: TextMessage): Promise<void> {
-    this.texts.push({ text, topic: message.topic, attributes: { ...message.attributes } });
+    this.texts.push({ text, topic: message.topic, attributes: { ...message.attributes }, ...(message.senderIdentity ? { senderIdentity: message.senderIdentity } : {}) });
   }
 
   async setAttributes(attributes: Record<string, string>): Promise<void> {

@@ -32,7 +32,7 @@ describe('a replaced microphone', () => {
     const room = new MemoryRoom();
     room.join('alice');
     const profile = agentProfile({ targets: [neuralTarget('fr')] });
-    interpreter = new RoomInterpreter({ room, profile, logger, openSession: sessionOpener(profile, { key: 'k', endpoint: emulator.url.toString() }) });
+    interpreter = new RoomInterpreter({ room, profile, logger, openSession: sessionOpener(profile, { speechKey: 'k', speechEndpoint: emulator.url.toString() }) });
     await interpreter.start();
 
     const first = room.publishMicrophone('alice');

@@ -8,6 +8,49 @@ function collectingSink(): AudioSink & { frames: AudioFrame[] } {
   return { frames, captureFrame: async (f) => void frames.push(f), close: async () => undefined };
 }
 
+/** A sink that takes every frame at once (as the in-memory room does) and notes when. */
+function timedSink(): AudioSink & { frames: AudioFrame[]; times: number[] } {
+  const frames: AudioFrame[] = [];
+  const times: number[] = [];
+  return {
+    frames,
+    times,
+    captureFrame: async (f) => {
+      frames.push(f);
+      times.push(performance.now());
+    },
+    close: async () => undefined,
+  };
+}
+
+/** Frames the test hands over one by one, as a plugin generation does. */
+class FrameQueue implements AsyncIterable<AudioFrame> {
+  private readonly frames: AudioFrame[] = [];
+  private waiting: ((result: IteratorResult<AudioFrame>) => void) | undefined;
+  private ended = false;
+  push(frame: AudioFrame): void {
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (waiting) waiting({ value: frame, done: false });
+    else this.frames.push(frame);
+  }
+  end(): void {
+    this.ended = true;
+    this.waiting?.({ value: undefined, done: true });
+    this.waiting = undefined;
+  }
+  [Symbol.asyncIterator](): AsyncIterator<AudioFrame> {
+    return {
+      next: () => {
+        const frame = this.frames.shift();
+        if (frame) return Promise.resolve({ value: frame, done: false });
+        if (this.ended) return Promise.resolve({ value: undefined, done: true });
+        return new Promise((resolve) => (this.waiting = resolve));
+      },
+    };
+  }
+}
+
 async function* tone(amplitude: number, hz: number, ms: number, rate: number): AsyncGenerator<AudioFrame> {
   const per = rate / 100;
   for (let t = 0; t < (ms / 10) * per; t += per) {
@@ -63,20 +106,69 @@ describe('AudioMixer', () => {
     expect(frame.data.every((s) => s === 0)).toBe(true);
   });
 
-  it('runs a steady real-time clock into the sink and reports how long audio waited', async () => {
-    const sink = collectingSink();
-    const latencies: number[] = [];
-    const mixer = new AudioMixer(sink, { sampleRate: 16000, onLatency: (ms) => latencies.push(ms) });
+  it('plays one lane\'s utterances one after another, while different lanes overlap', async () => {
+    const rate = 16000;
+    const mixer = new AudioMixer(collectingSink(), { sampleRate: rate });
+    await Promise.all([mixer.add(tone(8000, 440, 300, rate), 'alice'), mixer.add(tone(8000, 660, 300, rate), 'alice')]);
+    const frames = Array.from({ length: 60 }, () => mixer.mixFrame().data);
+    const first = Int16Array.from(frames.slice(0, 30).flatMap((f) => [...f]));
+    const second = Int16Array.from(frames.slice(30).flatMap((f) => [...f]));
+    expect(energyAt(first, 440, rate)).toBeGreaterThan(2000);
+    expect(energyAt(first, 660, rate)).toBeLessThan(200);
+    expect(energyAt(second, 660, rate)).toBeGreaterThan(2000);
+    expect(energyAt(second, 440, rate)).toBeLessThan(200);
+    expect(mixer.activeSources).toBe(0);
+  });
+
+  it('sends the first frame of an utterance from silence at once, not on a timer', async () => {
+    const sink = timedSink();
+    const latencies: [number, boolean][] = [];
+    const mixer = new AudioMixer(sink, { sampleRate: 16000, onLatency: (ms, fromSilence) => latencies.push([ms, fromSilence]) });
     mixer.start();
-    const stamped = (async function* () {
-      for await (const frame of tone(8000, 300, 100, 16000)) yield new AudioFrame(frame.data, 16000, 1, 160, { lkInterpreterReceivedAt: performance.now() });
-    })();
-    await mixer.add(stamped);
-    await mixer.drain(2000);
-    expect(sink.frames.length).toBeGreaterThanOrEqual(10);
-    // One utterance: one latency sample (its first frame's wait).
+    const stream = new FrameQueue();
+    void mixer.add(stream);
+    stream.push(new AudioFrame(new Int16Array(160).fill(1000), 16000, 1, 160));
+    // Microtasks only: no timer and no later turn of the event loop has run.
+    for (let i = 0; i < 10 && sink.frames.length === 0; i++) await Promise.resolve();
+    expect(sink.frames).toHaveLength(1);
     expect(latencies).toHaveLength(1);
-    expect(latencies.every((ms) => ms >= 0)).toBe(true);
+    expect(latencies[0]![1]).toBe(true);
+    stream.end();
+    await mixer.drain(2000);
+  });
+
+  it('pushes at most its queue ahead of real time, and everything arrives in order', async () => {
+    const sink = timedSink();
+    const mixer = new AudioMixer(sink, { sampleRate: 16000, queueMs: 200 });
+    mixer.start();
+    const started = performance.now();
+    await mixer.add(tone(8000, 300, 1500, 16000));
+    await mixer.drain(10_000);
+    expect(sink.frames).toHaveLength(150);
+    // At every capture the audio handed over so far was at most the queue (and a frame) ahead of the clock.
+    sink.times.forEach((at, i) => {
+      expect((i + 1) * 10, `frame ${i}`).toBeLessThanOrEqual(at - started + 200 + 10);
+    });
+    const out = Int16Array.from(sink.frames.flatMap((f) => [...f.data]));
+    expect(energyAt(out, 300, 16000)).toBeGreaterThan(2000);
+  });
+
+  it('counts an underrun when an utterance already playing starves and its next frame comes after the queue ran dry', async () => {
+    const sink = timedSink();
+    const mixer = new AudioMixer(sink, { sampleRate: 16000, queueMs: 200 });
+    mixer.start();
+    const stream = new FrameQueue();
+    const adding = mixer.add(stream);
+    for (let i = 0; i < 5; i++) stream.push(new AudioFrame(new Int16Array(160).fill(1000), 16000, 1, 160));
+    // The upstream stalls for longer than the 50 ms queued: a fault, not a synchronisation.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(mixer.underruns).toBe(0);
+    stream.push(new AudioFrame(new Int16Array(160).fill(1000), 16000, 1, 160));
+    stream.end();
+    await adding;
+    await mixer.drain(2000);
+    expect(mixer.underruns).toBe(1);
+    expect(sink.frames).toHaveLength(6);
   });
 
   it('rejects audio at another rate instead of playing it at the wrong speed', async () => {

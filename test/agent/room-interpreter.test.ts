@@ -36,7 +36,7 @@ function start(room: MemoryRoom, profile: Profile, open?: (spec: SessionSpec) =>
     room,
     profile,
     logger,
-    openSession: open ?? sessionOpener(profile, { key: 'good-key', endpoint: emulator.url.toString() }),
+    openSession: open ?? sessionOpener(profile, { speechKey: 'good-key', speechEndpoint: emulator.url.toString() }),
   });
   interpreters.push(interpreter);
   return interpreter;
@@ -79,16 +79,76 @@ describe('RoomInterpreter', () => {
       room.speak('bob', german.samples, german.sampleRate).then(() => room.silence('bob', 1500, german.sampleRate)),
     ]);
     const captions = () => room.texts.filter((t) => t.topic === TRANSCRIPTION_TOPIC && t.attributes[CaptionAttributes.final] === 'true');
-    await waitFor(() => new Set(captions().map((c) => `${c.attributes[CaptionAttributes.speaker]}:${c.attributes[CaptionAttributes.language]}`)).size === 4, 'final captions for every speaker and language');
+    await waitFor(() => new Set(captions().map((c) => `${c.senderIdentity}:${c.attributes[CaptionAttributes.language]}`)).size === 4, 'final captions for every speaker and language');
     await waitFor(() => audibleMs(room.published.get('interpretation-fr')!.frames) > 2500, 'French speech from both speakers');
     expect(audibleMs(room.published.get('interpretation-de')!.frames)).toBeGreaterThan(1000);
     expect(audibleMs(room.published.get('interpretation-en')!.frames)).toBeGreaterThan(1000);
 
-    const aliceFrench = captions().find((c) => c.attributes[CaptionAttributes.speaker] === 'alice' && c.attributes[CaptionAttributes.language] === 'fr')!;
+    const aliceFrench = captions().find((c) => c.senderIdentity === 'alice' && c.attributes[CaptionAttributes.language] === 'fr')!;
     expect(aliceFrench.text).toMatch(/^\[fr\]/);
     expect(aliceFrench.attributes).toMatchObject({ [CaptionAttributes.trackId]: aliceTrack, [CaptionAttributes.final]: 'true' });
     expect(aliceFrench.attributes[CaptionAttributes.segmentId]).toMatch(/-fr$/);
     expect(room.texts.some((t) => t.topic === TRANSCRIPTION_TOPIC && t.attributes[CaptionAttributes.final] === 'false')).toBe(true);
+  });
+
+  it('opens caption-only languages in text-only sessions of two on a Speech resource, all in one on an AI Foundry resource', async () => {
+    const captionsOnly = agentProfile({ targets: ['ja', 'ko', 'it'].map((language) => ({ language, voice: { kind: 'none' as const } })) });
+    const room = new MemoryRoom();
+    room.join('alice');
+    const speech = start(room, captionsOnly);
+    await speech.start();
+    room.publishMicrophone('alice');
+    await waitFor(() => emulator.openConnections() === 2, 'two text-only sessions');
+    expect(emulator.connections.map((c) => c.targetLanguages.join(',')).sort()).toEqual(['it,ja', 'ko']);
+    expect(emulator.connections.every((c) => c.voice === undefined)).toBe(true);
+    await speech.stop(0);
+    await waitFor(() => emulator.openConnections() === 0, 'the sessions closed');
+
+    const foundry = { kind: 'foundry' as const, tier: 'S0' as const };
+    const other = new MemoryRoom();
+    other.join('bob');
+    const interpreter = new RoomInterpreter({ room: other, profile: captionsOnly, logger, resource: foundry, openSession: sessionOpener(captionsOnly, { speechKey: 'good-key', speechEndpoint: emulator.url.toString(), resource: foundry }) });
+    interpreters.push(interpreter);
+    await interpreter.start();
+    other.publishMicrophone('bob');
+    await waitFor(() => emulator.openConnections() === 1, 'one text-only session');
+    expect(emulator.connections.at(-1)?.targetLanguages).toEqual(['it', 'ja', 'ko']);
+  });
+
+  it('on a free (F0) resource: one session at most, and the neural fallback instead of personal voice', async () => {
+    const profile = agentProfile({
+      targets: [{ language: 'fr', voice: { kind: 'personal', fallback: 'fr-FR-HenriNeural' } }],
+      speakers: [{ identity: 'ceo', language: 'en-US', personalVoice: true, translate: true }],
+    });
+    const f0 = { kind: 'speech' as const, tier: 'F0' as const };
+    const room = new MemoryRoom();
+    room.join('ceo');
+    room.join('guest');
+    const interpreter = new RoomInterpreter({ room, profile, logger, resource: f0, openSession: sessionOpener(profile, { speechKey: 'good-key', speechEndpoint: emulator.url.toString(), resource: f0 }) });
+    interpreters.push(interpreter);
+    await interpreter.start();
+    room.publishMicrophone('ceo');
+    await waitFor(() => emulator.openConnections() === 1, "the ceo's session");
+    expect(emulator.connections[0]).toMatchObject({ targetLanguages: ['fr'], voice: 'fr-FR-HenriNeural' });
+    room.publishMicrophone('guest');
+    await waitFor(() => room.texts.some((t) => t.topic === NOTICE_TOPIC && /guest is not being interpreted: the Azure Speech quota of 1 concurrent sessions/.test(t.text)), 'the quota notice');
+    expect(interpreter.sessionCount()).toBe(1);
+  });
+
+  it('captions an open-range speaker from final results alone (the service sends no interim ones), on their behalf', async () => {
+    const room = new MemoryRoom();
+    room.join('zoe');
+    const interpreter = start(room, agentProfile({ targets: [neuralTarget('fr'), { language: 'ja', voice: { kind: 'none' } }] }));
+    await interpreter.start();
+    const track = room.publishMicrophone('zoe');
+    await waitFor(() => emulator.openConnections() === 2, 'the French and the caption session');
+    await room.speak('zoe', english.samples, english.sampleRate);
+    await room.silence('zoe', 1500, english.sampleRate);
+    const captions = () => room.texts.filter((t) => t.topic === TRANSCRIPTION_TOPIC);
+    await waitFor(() => new Set(captions().map((c) => c.attributes[CaptionAttributes.language])).size === 2, 'captions in French and Japanese');
+    expect(captions().every((c) => c.attributes[CaptionAttributes.final] === 'true' && c.senderIdentity === 'zoe')).toBe(true);
+    expect(captions().map((c) => c.attributes[CaptionAttributes.trackId])).toEqual([track, track]);
+    await waitFor(() => audibleMs(room.published.get('interpretation-fr')!.frames) > 1000, 'the French speech');
   });
 
   it('never interprets a speaker with translate: false', async () => {
@@ -123,9 +183,9 @@ describe('RoomInterpreter', () => {
     expect(emulator.connections.filter((c) => c.closedAt === undefined).map((c) => c.targetLanguages[0])).toEqual(['de']);
   });
 
-  it('drops the session of the language a speaker is detected speaking', async () => {
+  it.each(['bare', 'locale'] as const)('drops the session of the language a speaker is detected speaking (reported as a %s tag)', async (languageForm) => {
     await emulator.close();
-    emulator = await startEmulator({ port: 0, keys: ['good-key'], detectLanguage: 'de' });
+    emulator = await startEmulator({ port: 0, keys: ['good-key'], detectLanguage: 'de', languageForm });
     const room = new MemoryRoom();
     room.join('zoe');
     const interpreter = start(room, agentProfile({ targets: [neuralTarget('fr'), neuralTarget('de')] }));
@@ -165,8 +225,8 @@ describe('RoomInterpreter', () => {
     room.join('alice');
     room.join('bob');
     const profile = declared({ targets: [neuralTarget('fr')] });
-    const good = sessionOpener(profile, { key: 'good-key', endpoint: emulator.url.toString() });
-    const bad = sessionOpener(profile, { key: 'revoked-key', endpoint: emulator.url.toString() });
+    const good = sessionOpener(profile, { speechKey: 'good-key', speechEndpoint: emulator.url.toString() });
+    const bad = sessionOpener(profile, { speechKey: 'revoked-key', speechEndpoint: emulator.url.toString() });
     let opened = 0;
     const interpreter = start(room, profile, (spec) => (opened++ === 0 ? bad(spec) : good(spec)));
     await interpreter.start();
@@ -203,7 +263,7 @@ describe('RoomInterpreter', () => {
     const room = new MemoryRoom();
     room.join('alice');
     const profile = declared({ onDemand: true, targets: [neuralTarget('fr'), neuralTarget('de'), neuralTarget('es')] });
-    const interpreter = new RoomInterpreter({ room, profile, logger, maxAzureSessions: 2, openSession: sessionOpener(profile, { key: 'good-key', endpoint: emulator.url.toString() }) });
+    const interpreter = new RoomInterpreter({ room, profile, logger, maxAzureSessions: 2, openSession: sessionOpener(profile, { speechKey: 'good-key', speechEndpoint: emulator.url.toString() }) });
     interpreters.push(interpreter);
     await interpreter.start();
     room.publishMicrophone('alice');

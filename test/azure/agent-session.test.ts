@@ -76,7 +76,8 @@ describe('LiveInterpreterModel in a voice.AgentSession', () => {
   });
 
   it('plays the translation on the audio output and writes it to the transcription output', async () => {
-    const model = modelFor(emulator.url);
+    // The session's audio output runs at 24 kHz: the plugin resamples to it when asked.
+    const model = modelFor(emulator.url, { sampleRate: 24000 });
     const session = new voice.AgentSession({
       llm: model,
       vad: null,
@@ -101,7 +102,8 @@ describe('LiveInterpreterModel in a voice.AgentSession', () => {
     });
     await session.start({ agent: new voice.Agent({ instructions: '' }) });
     try {
-      input.feed(upsample16to24(concat(fixture('speech-en.wav'), silence(1500))));
+      // A live microphone goes on sending silence: the emulator (like the service) then says speech has ended.
+      input.feed(upsample16to24(concat(fixture('speech-en.wav'), silence(4000))));
       await until('the translated message in the chat context', () => assistantItems.length > 0, 25_000);
       expect(userTranscripts.length).toBeGreaterThan(0);
       expect(audio.frames.length).toBeGreaterThan(10);

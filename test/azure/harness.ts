@@ -111,8 +111,8 @@ export function record(session: LiveInterpreterSession): Recording {
 
 export function modelFor(url: URL, options: Partial<LiveInterpreterOptions> = {}): LiveInterpreterModel {
   return new LiveInterpreterModel({
-    key: TEST_KEY,
-    endpoint: new URL('/speech/universal/v2', url),
+    speechKey: TEST_KEY,
+    speechEndpoint: new URL('/speech/universal/v2', url),
     targetLanguages: ['fr'],
     voice: 'fr-FR-DeniseNeural',
     ...options,

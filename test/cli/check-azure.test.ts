@@ -13,7 +13,7 @@ import { startEmulator } from '../../src/emulator/index.ts';
 const emulator = await startEmulator();
 afterAll(() => emulator.close());
 
-const settings = (more: Partial<AzureSettings> = {}): AzureSettings => ({ key: 'a-key', endpoint: emulator.url.toString(), region: 'westeurope', tier: 'S0', ...more });
+const settings = (more: Partial<AzureSettings> = {}): AzureSettings => ({ speechKey: 'a-key', speechEndpoint: emulator.url.toString(), speechRegion: 'westeurope', tier: 'S0', ...more });
 const byId = (results: CheckResult[]) => Object.fromEntries(results.map((r) => [r.id, r]));
 
 async function run(more: Partial<AzureSettings> = {}, faults: Parameters<typeof emulator.setFaults>[0] = {}) {
@@ -67,13 +67,13 @@ describe('interpreter check: Azure', () => {
     const closed = await startEmulator();
     const endpoint = closed.url.toString();
     await closed.close();
-    const results = byId(await checkAzure({ settings: settings({ endpoint }), timeoutMs: 30_000 }));
+    const results = byId(await checkAzure({ settings: settings({ speechEndpoint: endpoint }), timeoutMs: 30_000 }));
     expect(results['azure.key']).toMatchObject({ status: 'fail', detail: expect.stringContaining('no session') });
   });
 
   it('names regions without Live Interpreter, warns for japaneast (no personal voice) and skips its voice session', async () => {
-    expect((await run({ region: 'northeurope' }))['azure.region']).toMatchObject({ status: 'fail', fix: expect.stringContaining('eastus, japaneast, southeastasia, westeurope, westus2') });
-    const japan = await run({ region: 'japaneast' });
+    expect((await run({ speechRegion: 'northeurope' }))['azure.region']).toMatchObject({ status: 'fail', fix: expect.stringContaining('eastus, japaneast, southeastasia, westeurope, westus2') });
+    const japan = await run({ speechRegion: 'japaneast' });
     expect(japan['azure.region']!.status).toBe('warn');
     expect(japan['azure.personal-voice']).toMatchObject({ status: 'warn', detail: expect.stringContaining('not tried') });
   });
@@ -90,6 +90,6 @@ describe('interpreter check: Azure', () => {
 
   it('only warns without a key (the emulator runs instead) and fails a key with neither region nor endpoint', async () => {
     expect(await checkAzure({ settings: { tier: 'S0' } })).toEqual([expect.objectContaining({ id: 'azure.key', status: 'warn' })]);
-    expect(await checkAzure({ settings: { key: 'k', tier: 'S0' } })).toEqual([expect.objectContaining({ id: 'azure.region', status: 'fail' })]);
+    expect(await checkAzure({ settings: { speechKey: 'k', tier: 'S0' } })).toEqual([expect.objectContaining({ id: 'azure.region', status: 'fail' })]);
   });
 });

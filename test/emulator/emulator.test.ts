@@ -16,8 +16,39 @@ async function start(options: Parameters<typeof startEmulator>[0] = {}) {
 }
 
 describe('Speech emulator with the real SDK', () => {
-  it('answers an utterance with the full sequence the SDK expects', async () => {
+  it('answers an utterance in the v2 form by default: translation.response, audio, audio.end, speech per turn', async () => {
     const e = await start();
+    expect(e.url.pathname).toBe('/stt/speech/universal/v2');
+    const result = await runRecognizer({ url: e.url, voice: 'fr-FR-DeniseNeural' });
+    const order = result.events.filter((ev, i, all) => all.indexOf(ev) === i);
+    // Open range: no interim results. One synthesis completion, for the stream, at its end.
+    expect(order).toEqual([
+      'sessionStarted',
+      'speechStartDetected',
+      'recognized:TranslatedSpeech',
+      'synthesizing:SynthesizingAudio',
+      'speechEndDetected',
+      'synthesizing:SynthesizingAudioCompleted',
+      'canceled:EndOfStream:NoError',
+      'sessionStopped',
+    ]);
+    const paths = new Set(result.paths);
+    expect([...paths].filter((p) => p.startsWith('translation.'))).toEqual(['translation.response']);
+    expect(paths.has('audio')).toBe(true);
+    expect(paths.has('audio.end')).toBe(true);
+    expect(paths.has('translation.synthesis')).toBe(false);
+    const phrase = result.recognized[0]!;
+    expect(phrase.translations.get('fr')).toMatch(/^\[fr\] utterance 1 \(\d\.\d s\)$/);
+    expect(phrase.text).toMatch(/^\[en\] utterance 1/);
+    expect(phrase.language).toBe('en');
+    expect(phrase.duration / 1e7).toBeGreaterThan(3);
+    // Every chunk is a WAV of its own by default.
+    expect(result.synthesis.every((chunk) => startsWithRiff(chunk))).toBe(true);
+    expect(result.stopError).toBeUndefined();
+  });
+
+  it('speaks the older flat form on request, with the speech events around every phrase', async () => {
+    const e = await start({ protocol: 'flat', speechEvents: 'per-phrase', synthesisCompletion: 'per-phrase', interimResults: true });
     const result = await runRecognizer({ url: e.url, voice: 'fr-FR-DeniseNeural' });
     const order = result.events.filter((ev, i, all) => all.indexOf(ev) === i);
     expect(order).toEqual([
@@ -31,11 +62,9 @@ describe('Speech emulator with the real SDK', () => {
       'canceled:EndOfStream:NoError',
       'sessionStopped',
     ]);
-    const phrase = result.recognized[0]!;
-    expect(phrase.translations.get('fr')).toMatch(/^\[fr\] utterance 1 \(\d\.\d s\)$/);
-    expect(phrase.language).toBe('en');
-    expect(phrase.duration / 1e7).toBeGreaterThan(3);
-    expect(result.stopError).toBeUndefined();
+    expect(new Set(result.paths.filter((p) => p.startsWith('translation.')))).toEqual(new Set(['translation.hypothesis', 'translation.phrase', 'translation.synthesis', 'translation.synthesis.end']));
+    expect(result.paths).not.toContain('translation.response');
+    expect(result.recognizing[0]!.translations.get('fr')).toMatch(/^\[fr\] utterance 1 \.\.\.$/);
   });
 
   it('records what each connection asked for', async () => {
@@ -43,7 +72,7 @@ describe('Speech emulator with the real SDK', () => {
     await runRecognizer({ url: e.url, key: 'k1', targets: ['fr', 'de'], voice: 'personal-voice', audio: speech().subarray(0, 16000) });
     await runRecognizer({ url: e.url, key: 'k2', targets: ['ja'], candidates: ['en-US', 'de-DE'], audio: speech().subarray(0, 16000) });
     expect(e.connections).toHaveLength(2);
-    expect(e.connections[0]).toMatchObject({ path: '/speech/universal/v2', key: 'k1', targetLanguages: ['fr', 'de'], voice: 'personal-voice', languageIdMode: 'DetectContinuous', sourceLanguages: ['UND'] });
+    expect(e.connections[0]).toMatchObject({ path: '/stt/speech/universal/v2', key: 'k1', targetLanguages: ['fr', 'de'], voice: 'personal-voice', languageIdMode: 'DetectContinuous', sourceLanguages: ['UND'] });
     expect(e.connections[1]).toMatchObject({ key: 'k2', targetLanguages: ['ja'], sourceLanguages: ['en-US', 'de-DE'] });
     expect(e.connections[1]!.voice).toBeUndefined();
     for (let i = 0; i < 100 && e.openConnections() > 0; i++) await new Promise((r) => setTimeout(r, 20));
@@ -60,10 +89,10 @@ describe('Speech emulator with the real SDK', () => {
   });
 
   it.each([
-    ['header-first', 16000],
-    ['wav-per-chunk', 24000],
-  ] as const)('sends synthesized audio %s at %i Hz, as long and as shaped as the utterance', async (layout, rate) => {
-    const e = await start({ chunkLayout: layout, synthesisSampleRate: rate });
+    ['header-first', 16000, 'v2'],
+    ['wav-per-chunk', 24000, 'flat'],
+  ] as const)('sends synthesized audio %s at %i Hz (%s), as long and as shaped as the utterance', async (layout, rate, protocol) => {
+    const e = await start({ chunkLayout: layout, synthesisSampleRate: rate, protocol });
     const result = await runRecognizer({ url: e.url, voice: 'fr-FR-DeniseNeural' });
     expect(result.synthesis.length).toBeGreaterThan(3);
     const withHeader = result.synthesis.filter((chunk) => startsWithRiff(chunk));
@@ -74,11 +103,20 @@ describe('Speech emulator with the real SDK', () => {
     expect(seconds).toBeCloseTo(result.recognized[0]!.duration / 1e7, 0);
   });
 
-  it('can leave out interim results, as the real service may', async () => {
-    const e = await start({ interimResults: false });
-    const result = await runRecognizer({ url: e.url });
-    expect(result.recognizing).toHaveLength(0);
-    expect(result.recognized).toHaveLength(1);
+  it('sends interim results with candidate languages, none with open range unless switched on', async () => {
+    const e = await start();
+    const openRange = await runRecognizer({ url: e.url });
+    expect(openRange.recognizing).toHaveLength(0);
+    expect(openRange.recognized).toHaveLength(1);
+    const candidates = await runRecognizer({ url: e.url, candidates: ['en-US', 'de-DE'] });
+    expect(candidates.recognizing.length).toBeGreaterThan(0);
+    expect(candidates.recognizing[0]!.translations.get('fr')).toMatch(/^\[fr\] utterance 1 \.\.\.$/);
+    await e.close();
+    const on = await start({ interimResults: true });
+    expect((await runRecognizer({ url: on.url })).recognizing.length).toBeGreaterThan(0);
+    await on.close();
+    const off = await start({ interimResults: false });
+    expect((await runRecognizer({ url: off.url, candidates: ['en-US', 'de-DE'] })).recognizing).toHaveLength(0);
   });
 
   it('rejects a bad key with 401, which the SDK reports as a connection failure', async () => {

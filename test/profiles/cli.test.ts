@@ -2,7 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 
 function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, ['bin/interpreter.js', ...args], { encoding: 'utf8', timeout: 60_000 });
+  // What this machine's Azure settings say must not change what the tests see.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AZURE_SPEECH_')));
+  const result = spawnSync(process.execPath, ['bin/interpreter.js', ...args], { encoding: 'utf8', timeout: 60_000, env });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -47,6 +49,16 @@ describe('interpreter validate', () => {
     expect(ok.profiles.map((p) => p.name)).toEqual(['all-hands', 'board-meeting', 'interview']);
   });
 
+  it('warns, positioned, where the configured region or tier cannot give personal voice', () => {
+    const north = cli('validate', '--region', 'northeurope');
+    expect(north.status).toBe(0);
+    expect(north.stdout).toContain('configs/board-meeting.yaml:11:30  warning: languages.targets[0]: voice: personal will not be used: Live Interpreter (personal voice) runs only in eastus, japaneast, southeastasia, westeurope, westus2, not northeurope');
+    expect(north.stdout).toContain('(consenting speakers hear fr-FR-HenriNeural instead)');
+    expect(cli('validate', '--tier', 'F0').stdout).toMatch(/board-meeting\.yaml:12:30  warning: languages\.targets\[1\]: voice: personal will not be used: personal voice is not available on a free \(F0\)/);
+    expect(cli('validate', '--region', 'japaneast').stdout).toMatch(/warning: languages\.targets\[0\]: voice: personal: japaneast runs Live Interpreter but Azure lists no personal voice/);
+    expect(cli('validate', '--region', 'westeurope').stdout).not.toMatch(/warning/);
+  });
+
   it('rejects an unknown option with usage, exit 2', () => {
     const { status, stderr } = cli('validate', '--strictly');
     expect(status).toBe(2);
@@ -85,6 +97,21 @@ describe('interpreter plan', () => {
     // recruiter-1 -> es, candidate-1 -> en, participant-1 -> both
     expect(parsed.plan.recognizers).toHaveLength(4);
     expect(parsed.plan.costPerHour).toBe(10);
+  });
+
+  it('says which Azure resource it assumed, and plans for the one it is told of', () => {
+    const speech = cli('plan', '--room', 'board-q3', '--speakers', '1');
+    expect(speech.stdout).toContain('Azure resource assumed: a Speech resource (at most 2 target languages per session; an AI Foundry resource: --resource-kind foundry or AZURE_SPEECH_RESOURCE_KIND=foundry), S0, region unknown');
+    const f0 = cli('plan', '--room', 'board-q3', '--speakers', '1', '--tier', 'F0', '--region', 'westeurope');
+    expect(f0.stdout).toContain('F0 (free: 1 session, neural voices only), region westeurope');
+    expect(f0.stdout).toContain('fr spoken by fr-FR-HenriNeural; de spoken by de-DE-KatjaNeural');
+    expect(f0.stdout).toContain('(quota 1)');
+    expect(f0.stdout).toMatch(/warning: voice: personal cannot work here: personal voice is not available on a free \(F0\)/);
+    const foundry = cli('plan', '--room', 'all-hands-1', '--speakers', '1', '--listeners', 'fr', '--resource-kind', 'foundry', '--json');
+    expect((JSON.parse(foundry.stdout) as { resource: unknown }).resource).toEqual({ kind: 'foundry', tier: 'S0' });
+    const bad = cli('plan', '--room', 'x', '--resource-kind', 'ai');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--resource-kind is "ai": use "speech"/);
   });
 
   it('says when no profile matches, and when metadata is not JSON', () => {

@@ -116,7 +116,7 @@ describe('good profiles', () => {
       match: { rooms: ['standup-*'], metadata: {} },
       languages: { source: 'auto', targets: [{ language: 'es', voice: { kind: 'neural', name: 'es-ES-ElviraNeural' } }, { language: 'zh-Hant', voice: { kind: 'none' } }] },
       speakers: [],
-      audio: { sampleRate: 24000 },
+      audio: { sampleRate: 16000 },
       captions: true,
       profanity: 'masked',
       limits: { maxSessionMinutes: 240, maxSpeakers: 10, emptyRoomTimeoutSeconds: 120 },

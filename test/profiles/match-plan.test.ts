@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultNeuralVoice, isSameLanguage } from '../../src/common/azure-languages.ts';
-import { findProfile, loadProfilesOrThrow, matchRoom, planRoom, planSpeaker, type Profile } from '../../src/profiles/index.ts';
+import { captionGroups, findProfile, loadProfilesOrThrow, matchRoom, planRoom, planSpeaker, sessionsOf, type Profile } from '../../src/profiles/index.ts';
 
 const configs = await loadProfilesOrThrow('configs');
 const board = findProfile(configs, 'board-meeting') as Profile;
@@ -31,7 +31,8 @@ describe('configs/', () => {
     expect(allHands.languages.targets.find((t) => t.language === 'fr')?.voice).toEqual({ kind: 'neural', name: 'fr-FR-DeniseNeural' });
     expect(board.languages.targets[1]).toEqual({ language: 'de', voice: { kind: 'personal', fallback: 'de-DE-KatjaNeural' } });
     expect(interview.priority).toBe(0);
-    expect(interview.audio.sampleRate).toBe(24000);
+    // No audio section: Azure's own 16 kHz, nothing resampled.
+    expect(interview.audio.sampleRate).toBe(16000);
     expect(board.origin.file).toBe('configs/board-meeting.yaml');
   });
 
@@ -147,13 +148,48 @@ describe('planRoom', () => {
     expect(planRoom(board, { speakers: [{ identity: 'ceo' }] }).warnings).toEqual([]);
   });
 
-  it('bills caption languages beyond two as Translator characters', () => {
+  it('splits caption languages into sessions of two on a Speech resource, at $2.50 an hour each', () => {
     const captions = profile('c', {
-      languages: { source: 'auto', targets: ['ja', 'ko', 'it', 'nl'].map((language) => ({ language, voice: { kind: 'none' as const } })) },
+      languages: { source: 'auto', targets: ['ja', 'ko', 'it', 'nl', 'sv'].map((language) => ({ language, voice: { kind: 'none' as const } })) },
     });
     const plan = planRoom(captions, { speakers: [{ identity: 'x' }] });
-    expect(plan.recognizers).toHaveLength(1);
-    expect(plan.costPerHour).toBeCloseTo(2.5 + (2 * 108_000 * 10) / 1e6, 5);
+    expect(plan.resource).toEqual({ kind: 'speech', tier: 'S0' });
+    expect(plan.recognizers.map((r) => r.targets)).toEqual([['it', 'ja'], ['ko', 'nl'], ['sv']]);
+    expect(plan.costPerHour).toBeCloseTo(3 * 2.5, 5);
+    expect(captionGroups(['b', 'a', 'c'], 'speech')).toEqual([['a', 'b'], ['c']]);
+    expect(captionGroups(['b', 'a', 'c'], 'foundry')).toEqual([['a', 'b', 'c']]);
+    expect(sessionsOf(planSpeaker(captions, { identity: 'x' }))).toBe(3);
+  });
+
+  it("on an AI Foundry resource bills languages beyond two as Translator characters, x3 only where interim results exist", () => {
+    const targets = ['ja', 'ko', 'it', 'nl'].map((language) => ({ language, voice: { kind: 'none' as const } }));
+    const foundry = { kind: 'foundry' as const, tier: 'S0' as const };
+    const openRange = planRoom(profile('o', { languages: { source: 'auto', targets } }), { speakers: [{ identity: 'x' }], resource: foundry });
+    expect(openRange.recognizers).toHaveLength(1);
+    expect(openRange.recognizers[0]?.interimResults).toBe(false);
+    expect(openRange.costPerHour).toBeCloseTo(2.5 + (2 * 54_000 * 10) / 1e6, 5);
+    const candidates = planRoom(profile('c', { languages: { source: ['en-US', 'de-DE'], targets } }), { speakers: [{ identity: 'x' }], resource: foundry });
+    expect(candidates.recognizers[0]?.interimResults).toBe(true);
+    expect(candidates.costPerHour).toBeCloseTo(2.5 + (2 * 54_000 * 10 * 3) / 1e6, 5);
+  });
+
+  it('on F0 or outside the Live Interpreter regions, consenting speakers get the fallback voice, and the plan says why', () => {
+    const f0 = planRoom(board, { speakers: [{ identity: 'ceo' }], resource: { kind: 'speech', tier: 'F0' } });
+    expect(f0.quota).toBe(1);
+    expect(f0.speakers[0]?.voiced).toEqual([
+      { language: 'fr', voice: 'fr-FR-HenriNeural' },
+      { language: 'de', voice: 'de-DE-KatjaNeural' },
+    ]);
+    expect(f0.warnings.join('\n')).toMatch(/exceed the resource's quota of 1.*free \(F0\) resource allows one session/);
+    expect(f0.warnings.join('\n')).toMatch(/voice: personal cannot work here: personal voice is not available on a free \(F0\)/);
+    const north = planRoom(board, { speakers: [{ identity: 'ceo' }], resource: { kind: 'speech', tier: 'S0', region: 'northeurope' } });
+    expect(north.speakers[0]?.voiced.map((v) => v.voice)).toEqual(['fr-FR-HenriNeural', 'de-DE-KatjaNeural']);
+    expect(north.warnings.join('\n')).toMatch(/runs only in eastus, japaneast, southeastasia, westeurope, westus2, not northeurope/);
+    const japan = planRoom(board, { speakers: [{ identity: 'ceo' }], resource: { kind: 'speech', tier: 'S0', region: 'japaneast' } });
+    expect(japan.speakers[0]?.voiced.map((v) => v.voice)).toEqual(['personal-voice', 'personal-voice']);
+    expect(japan.warnings.join('\n')).toMatch(/japaneast runs Live Interpreter but Azure lists no personal voice/);
+    const west = planRoom(board, { speakers: [{ identity: 'ceo' }], resource: { kind: 'speech', tier: 'S0', region: 'westeurope' } });
+    expect(west.warnings).toEqual([]);
   });
 });
 

@@ -2,7 +2,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
-import { checkNeuralVoice, TARGET_LANGUAGES } from '../../src/common/azure-languages.ts';
+import { checkNeuralVoice, PERSONAL_VOICE_LOCALES, TARGET_LANGUAGES } from '../../src/common/azure-languages.ts';
+import { loadProfiles } from '../../src/profiles/index.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import schema from '../../interpreter.schema.json' with { type: 'json' };
 
 type Node = Record<string, unknown>;
@@ -47,9 +51,21 @@ describe('interpreter.schema.json', () => {
   });
 });
 
+/** Microsoft's speech translation "Text language" table (includes/language-support/speech-translation.md), codes as written there. */
+const MICROSOFT_TARGETS =
+  'af sq am ar hy as az bn bs bg yue ca lzh zh-Hans zh-Hant hr cs da prs nl en et fj fil fi fr fr-ca de el gu ht he hi mww hu is id iu ga it ja kn kk km tlh-Latn tlh-Piqd ko ku kmr lo lv lt mg ms ml mt mi mr my ne nb or ps fa pl pt pt-pt pa otq ro ru sm sr-Cyrl sr-Latn sk sl es sw sv ty ta te th ti to tr uk ur vi cy yua';
+
 describe('Azure language catalog', () => {
-  it('has about ninety text targets, unique codes, and default voices that speak their language', () => {
-    expect(TARGET_LANGUAGES.length).toBeGreaterThan(85);
+  it("has exactly Microsoft's text targets and personal voice locales", () => {
+    const table = MICROSOFT_TARGETS.split(' ').map((c) => c.toLowerCase()).sort();
+    expect(TARGET_LANGUAGES.map((l) => l.code.toLowerCase()).sort()).toEqual(table);
+    expect(PERSONAL_VOICE_LOCALES).toHaveLength(65);
+    for (const locale of ['am-ET', 'bn-IN', 'bs-BA', 'et-EE', 'eu-ES', 'fil-PH', 'gl-ES', 'jv-ID', 'mk-MK', 'ne-NP', 'ps-AF', 'sw-KE', 'zu-ZA']) {
+      expect(PERSONAL_VOICE_LOCALES).toContain(locale);
+    }
+  });
+
+  it('has unique codes, and default voices that speak their language', () => {
     expect(new Set(TARGET_LANGUAGES.map((l) => l.code.toLowerCase())).size).toBe(TARGET_LANGUAGES.length);
     for (const language of TARGET_LANGUAGES) {
       if (language.defaultVoice) expect(checkNeuralVoice(language.defaultVoice, language.code), language.code).toMatchObject({ ok: true });
@@ -65,5 +81,23 @@ describe('Azure language catalog', () => {
     expect(checkNeuralVoice('de-DE-KatjaNeural', 'fr')).toEqual({ ok: false, reason: 'wrong-language', locale: 'de-DE' });
     expect(checkNeuralVoice('Denise', 'fr')).toEqual({ ok: false, reason: 'not-a-voice-name' });
     expect(checkNeuralVoice('mi-NZ-SomeNeural', 'mi')).toMatchObject({ ok: false, reason: 'no-voices' });
+    // Script subtags and names with dashes, as Microsoft's text to speech table writes them.
+    expect(checkNeuralVoice('sr-Latn-RS-SophieNeural', 'sr-Latn')).toEqual({ ok: true, locale: 'sr-Latn-RS' });
+    expect(checkNeuralVoice('iu-Cans-CA-SiqiniqNeural', 'iu')).toEqual({ ok: true, locale: 'iu-Cans-CA' });
+    expect(checkNeuralVoice('sr-Latn-RS-SophieNeural', 'sr-Cyrl')).toMatchObject({ ok: false, reason: 'wrong-language', locale: 'sr-Latn-RS' });
+    expect(checkNeuralVoice('en-US-MultiTalker-Ava-Andrew:DragonHDLatestNeural', 'en')).toMatchObject({ ok: true, locale: 'en-US' });
+    expect(checkNeuralVoice('en-us-ava:DragonHDOmniLatestNeural', 'en')).toMatchObject({ ok: true, locale: 'en-US' });
+  });
+
+  it('the profile validator accepts voices with a script subtag', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'voices-'));
+    const file = join(dir, 'serbian.yaml');
+    writeFileSync(file, 'name: serbian\nmatch: { rooms: ["*"] }\nlanguages:\n  targets:\n    - { language: sr-Latn, voice: sr-Latn-RS-NicholasNeural }\n    - { language: iu, voice: iu-Cans-CA-TaqqiqNeural }\n');
+    const { profiles, problems } = await loadProfiles(file);
+    expect(problems).toEqual([]);
+    expect(profiles[0]?.languages.targets.map((t) => t.voice)).toEqual([
+      { kind: 'neural', name: 'sr-Latn-RS-NicholasNeural' },
+      { kind: 'neural', name: 'iu-Cans-CA-TaqqiqNeural' },
+    ]);
   });
 });

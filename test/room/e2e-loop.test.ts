@@ -101,4 +101,24 @@ describe('npm start: serve, its LiveKit server, an agent per room', () => {
     expect(loud / wav.format.sampleRate, 'seconds of loud samples in the recording').toBeGreaterThan(0.2);
     await stack.rooms.deleteRoom('board-q3');
   });
+
+  it('serves the listener app and its token endpoint beside the webhook, and the token joins', async () => {
+    const base = `http://127.0.0.1:${stack.serve.port}`;
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toMatch(/<html/i);
+    const answer = await fetch(`${base}/api/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ room: 'board-web', identity: 'browser-1', language: 'fr' }) });
+    expect(answer.status).toBe(200);
+    const { token, url } = (await answer.json()) as { token: string; url: string };
+    expect(url).toBe(stack.access.url);
+    const { Room } = await import('@livekit/rtc-node');
+    const room = new Room();
+    await room.connect(url, token, { autoSubscribe: false, dynacast: false });
+    expect(room.localParticipant?.identity).toBe('browser-1');
+    expect(room.localParticipant?.attributes.language).toBe('fr');
+    await room.disconnect();
+    // The interpreter's identity is not for browsers.
+    const impostor = await fetch(`${base}/api/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ room: 'board-web', identity: 'interpreter' }) });
+    expect(impostor.status).toBe(400);
+  });
 });

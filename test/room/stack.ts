@@ -7,7 +7,7 @@
 import { TrackKind, type RemoteTrack, type Room } from '@livekit/rtc-node';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { afterAll, afterEach, type TestContext } from 'vitest';
-import { TRANSCRIPTION_TOPIC } from '../../src/agent/room-io.ts';
+import { TRANSCRIPTION_TOPIC, captionLanguage as languageOf } from '../../src/common/listener-protocol.ts';
 import { startEmulator, type EmulatorOptions, type SpeechEmulator } from '../../src/emulator/index.ts';
 import { envelope, recordTrack, type TrackRecording } from '../../src/local/rtc-audio.ts';
 import { joinAsParticipant, type LiveKitAccess } from '../../src/local/participant.ts';
@@ -94,8 +94,7 @@ export function captionsAt(room: Room): Caption[] {
 }
 
 export const isFinal = (caption: Caption) => caption.attributes['lk.transcription_final'] === 'true';
-/** The caption's language, under LiveKit-style `language` (or the older `lk.translated_language`). */
-export const captionLanguage = (caption: Caption) => caption.attributes.language ?? caption.attributes['lk.translated_language'];
+export const captionLanguage = (caption: Caption) => languageOf(caption.attributes);
 
 /** Resolves with the listener's recording of the interpreter's track for `language`. */
 export async function interpretationAt(listener: Room, language: string, options: { timeoutMs?: number; notTrack?: string } = {}): Promise<{ track: RemoteTrack; recording: TrackRecording }> {

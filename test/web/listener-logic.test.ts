@@ -1,9 +1,6 @@
 /** The browser app's logic that needs no browser: what to subscribe to and how loud, captions, and the names it shares with the agent. */
 import { describe, expect, it } from 'vitest';
-import { CaptionAttributes } from '../../src/agent/captions.ts';
-import { LISTENER_LANGUAGE_ATTRIBUTE, NOTICE_TOPIC as AGENT_NOTICE_TOPIC, TRANSCRIPTION_TOPIC as AGENT_TOPIC } from '../../src/agent/room-io.ts';
-import { AGENT_IDENTITY } from '../../src/common/launch-contract.ts';
-import { CaptionAttribute, INTERPRETER_IDENTITY, LANGUAGE_ATTRIBUTE, NOTICE_TOPIC, TRANSCRIPTION_TOPIC, captionLanguage, languageOfTrack } from '../../src/common/listener-protocol.ts';
+import { captionLanguage, languageOfTrack } from '../../src/common/listener-protocol.ts';
 import { CaptionStore } from '../../web/src/captions.ts';
 import { roleOf, volumeFor, type PublicationFacts } from '../../web/src/subscriptions.ts';
 
@@ -51,19 +48,9 @@ describe('CaptionStore', () => {
 });
 
 describe('listener-protocol', () => {
-  it('names what the agent publishes and reads, as the agent does', () => {
-    expect(INTERPRETER_IDENTITY).toBe(AGENT_IDENTITY);
-    expect(LANGUAGE_ATTRIBUTE).toBe(LISTENER_LANGUAGE_ATTRIBUTE);
-    expect(TRANSCRIPTION_TOPIC).toBe(AGENT_TOPIC);
-    expect(NOTICE_TOPIC).toBe(AGENT_NOTICE_TOPIC);
-    expect([CaptionAttributes.segmentId, CaptionAttributes.trackId, CaptionAttributes.final]).toEqual([CaptionAttribute.segmentId, CaptionAttribute.trackId, CaptionAttribute.final]);
-    // Whichever name the agent writes the language under, the app reads it.
-    expect(captionLanguage({ [CaptionAttributes.language]: 'fr' })).toBe('fr');
-  });
-
-  it('reads a caption language under either name and a track language from its name', () => {
-    expect(captionLanguage({ language: 'fr', 'lk.translated_language': 'de' })).toBe('fr');
-    expect(captionLanguage({ 'lk.translated_language': 'de' })).toBe('de');
+  it('reads a caption language and a track language from its name', () => {
+    expect(captionLanguage({ language: 'fr' })).toBe('fr');
+    expect(captionLanguage({ 'lk.translated_language': 'de' })).toBeUndefined();
     expect(captionLanguage({})).toBeUndefined();
     expect(languageOfTrack('interpretation-zh-Hans')).toBe('zh-Hans');
     expect(languageOfTrack('interpretation-')).toBeUndefined();

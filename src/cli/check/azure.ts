@@ -23,9 +23,9 @@ export const TIER_SESSIONS = { S0: 100, F0: 1 } as const;
 const APPROVAL_URL = 'https://aka.ms/customneural';
 
 export interface AzureSettings {
-  key?: string;
-  region?: string;
-  endpoint?: string;
+  speechKey?: string;
+  speechRegion?: string;
+  speechEndpoint?: string;
   tier: string;
   /** AZURE_SPEECH_MAX_SESSIONS as configured (the agent's budget), or undefined for its default. */
   maxSessions?: string;
@@ -33,9 +33,9 @@ export interface AzureSettings {
 
 export function azureSettingsFromEnv(env: NodeJS.ProcessEnv): AzureSettings {
   return {
-    ...(env.AZURE_SPEECH_KEY ? { key: env.AZURE_SPEECH_KEY } : {}),
-    ...(env.AZURE_SPEECH_REGION ? { region: env.AZURE_SPEECH_REGION.toLowerCase() } : {}),
-    ...(env.AZURE_SPEECH_ENDPOINT ? { endpoint: env.AZURE_SPEECH_ENDPOINT } : {}),
+    ...(env.AZURE_SPEECH_KEY ? { speechKey: env.AZURE_SPEECH_KEY } : {}),
+    ...(env.AZURE_SPEECH_REGION ? { speechRegion: env.AZURE_SPEECH_REGION.toLowerCase() } : {}),
+    ...(env.AZURE_SPEECH_ENDPOINT ? { speechEndpoint: env.AZURE_SPEECH_ENDPOINT } : {}),
     tier: (env.AZURE_SPEECH_TIER ?? 'S0').toUpperCase(),
     ...(env.AZURE_SPEECH_MAX_SESSIONS ? { maxSessions: env.AZURE_SPEECH_MAX_SESSIONS } : {}),
   };
@@ -60,14 +60,14 @@ export interface AzureCheckOptions {
 export async function checkAzure(options: AzureCheckOptions): Promise<CheckResult[]> {
   const { settings } = options;
   const results: CheckResult[] = [];
-  if (!settings.key) {
+  if (!settings.speechKey) {
     return [warn('azure.key', 'no AZURE_SPEECH_KEY: serve and translate use the local Speech emulator (placeholder translations, not Azure)', 'set AZURE_SPEECH_KEY and AZURE_SPEECH_REGION (or AZURE_SPEECH_ENDPOINT) of a Speech resource in a Live Interpreter region')];
   }
-  if (!settings.region && !settings.endpoint) {
+  if (!settings.speechRegion && !settings.speechEndpoint) {
     return [fail('azure.region', 'AZURE_SPEECH_KEY is set but neither AZURE_SPEECH_REGION nor AZURE_SPEECH_ENDPOINT', `set AZURE_SPEECH_REGION to the resource's region (${LIVE_INTERPRETER_REGIONS.join(', ')})`)];
   }
-  const region = settings.region ?? regionOfEndpoint(settings.endpoint ?? '');
-  results.push(regionResult(region, settings.endpoint));
+  const region = settings.speechRegion ?? regionOfEndpoint(settings.speechEndpoint ?? '');
+  results.push(regionResult(region, settings.speechEndpoint));
   const tier = settings.tier === 'S0' || settings.tier === 'F0' ? settings.tier : undefined;
   results.push(
     tier
@@ -78,7 +78,7 @@ export async function checkAzure(options: AzureCheckOptions): Promise<CheckResul
   );
   if (tier) results.push(budgetResult(settings.maxSessions, tier));
 
-  const connection = { key: settings.key, ...(settings.endpoint ? { endpoint: settings.endpoint } : { region: region ?? '' }) };
+  const connection = { speechKey: settings.speechKey, ...(settings.speechEndpoint ? { speechEndpoint: settings.speechEndpoint } : { speechRegion: region ?? '' }) };
   const timeoutMs = options.timeoutMs ?? 30_000;
   let keyProbe: ProbeOutcome;
   try {
@@ -136,7 +136,7 @@ function budgetResult(configured: string | undefined, tier: 'S0' | 'F0'): CheckR
 
 function keyResult(probe: ProbeOutcome, settings: AzureSettings, region: string | undefined): CheckResult {
   const id = 'azure.key';
-  const where = settings.endpoint ?? region ?? '';
+  const where = settings.speechEndpoint ?? region ?? '';
   if (!probe.fatal) return pass(id, `a session opened at ${where}: the key is valid for this resource`);
   if (/rejected the credentials/.test(probe.fatal)) {
     return fail(id, `Azure rejected the key at ${where}`, `use a key of the Speech resource in ${region ?? 'the configured region'} (Azure portal > the resource > Keys and Endpoint), and that resource's region`);

@@ -28,7 +28,7 @@ function readPcm16(path) {
 }
 
 const emulator = await startEmulator({ detectLanguage: 'de' });
-const model = new LiveInterpreterModel({ key: 'any', endpoint: emulator.url, targetLanguages: ['fr'] });
+const model = new LiveInterpreterModel({ speechKey: 'any', speechEndpoint: emulator.url, targetLanguages: ['fr'] });
 const session = model.session();
 const finals = [];
 let audioFrames = 0;
