@@ -112,7 +112,7 @@ export class InterpreterTask extends Construct {
   /** The launcher settings the webhook handler reads (launch contract names). */
   launchEnvironment(): Record<string, string> {
     return {
-      [OrchestratorEnv.launcher]: 'ecs',
+      [OrchestratorEnv.launcher]: 'task',
       [OrchestratorEnv.cluster]: this.cluster.clusterName,
       [OrchestratorEnv.taskDefinition]: this.taskDefinition.taskDefinitionArn,
       [OrchestratorEnv.containerName]: AGENT_CONTAINER_NAME,

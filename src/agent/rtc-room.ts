@@ -51,6 +51,14 @@ export class RtcRoomIO implements RoomIO {
       .on(RoomEvent.Reconnected, () => this.emit('reconnected'));
   }
 
+  /**
+   * Wraps a room someone else connects (an agents-framework job's `ctx.room`); call before it
+   * connects, so no participant or track event is missed.
+   */
+  static wrap(room: Room, roomName: string): RtcRoomIO {
+    return new RtcRoomIO(room, roomName);
+  }
+
   /** Joins with `autoSubscribe`, so every microphone in the room reaches the interpreter. */
   static async connect(url: string, token: string, roomName: string): Promise<RtcRoomIO> {
     const room = new Room();

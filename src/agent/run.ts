@@ -4,21 +4,15 @@
  */
 import type { Logger } from 'pino';
 import { LiveInterpreterModel, type LiveInterpreterSession } from '../azure/index.ts';
-import { DEFAULT_SPEECH_RESOURCE, type Profile, type SpeechResource } from '../profiles/index.ts';
+import { DEFAULT_SPEECH_RESOURCE, type Profile } from '../profiles/index.ts';
 import { RoomInterpreter } from './interpreter.ts';
 import { exitCode, superviseRoom, type ExitReason } from './lifecycle.ts';
 import type { RoomIO } from './room-io.ts';
 import type { SessionSpec } from './speaker-pipeline.ts';
 import { AgentStartError, type LiveKitSettings } from './room-check.ts';
+import type { AzureSettings } from './settings.ts';
 
-/** Named as the plugin's options are, so they can be handed to it as they are. */
-export interface AzureSettings {
-  speechKey?: string;
-  speechRegion?: string;
-  speechEndpoint?: string;
-  /** What the resource is (kind, tier, region): from AZURE_SPEECH_RESOURCE_KIND / _TIER / _REGION. */
-  resource?: SpeechResource;
-}
+export type { AzureSettings } from './settings.ts';
 
 export interface AgentConfig extends LiveKitSettings {
   profile: Profile;

@@ -42,11 +42,11 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const { createLogger } = await import('../orchestrator/log.ts');
-  const { DEFAULT_PROFILES_PATH, findProfile, loadProfilesOrThrow, ProfileError, SpeechResourceError, speechResourceFromEnv } = await import('../profiles/index.ts');
-  let resource;
+  const { DEFAULT_PROFILES_PATH, findProfile, loadProfilesOrThrow, ProfileError, SpeechResourceError } = await import('../profiles/index.ts');
+  const { agentSettingsFromEnv } = await import('../agent/settings.ts');
+  let settings;
   try {
-    const endpoint = env[AgentEnv.azureSpeechEndpoint];
-    resource = speechResourceFromEnv(env, endpoint && URL.canParse(endpoint) ? new URL(endpoint) : undefined);
+    settings = agentSettingsFromEnv(env);
   } catch (error) {
     if (!(error instanceof SpeechResourceError)) throw error;
     console.error(`interpreter agent: ${error.message}`);
@@ -71,24 +71,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   const { AgentStartError, agentToken, roomExists } = await import('../agent/room-check.ts');
-  const config = {
-    room,
-    ...(roomSid ? { roomSid } : {}),
-    profile,
-    livekit: {
-      url: env[AgentEnv.livekitUrl] ?? 'ws://localhost:7880',
-      apiKey: env[AgentEnv.livekitApiKey] ?? 'devkey',
-      apiSecret: env[AgentEnv.livekitApiSecret] ?? 'secret',
-    },
-    azure: {
-      ...(env[AgentEnv.azureSpeechKey] ? { speechKey: env[AgentEnv.azureSpeechKey] } : {}),
-      ...(env[AgentEnv.azureSpeechRegion] ? { speechRegion: env[AgentEnv.azureSpeechRegion] } : {}),
-      ...(env[AgentEnv.azureSpeechEndpoint] ? { speechEndpoint: env[AgentEnv.azureSpeechEndpoint] } : {}),
-      resource,
-    },
-    ...(env.AZURE_SPEECH_MAX_SESSIONS ? { maxAzureSessions: Number(env.AZURE_SPEECH_MAX_SESSIONS) } : {}),
-    logger,
-  };
+  const config = { room, ...(roomSid ? { roomSid } : {}), profile, ...settings, logger };
   try {
     if (!(await roomExists(config))) {
       logger.info(`room ${room}${roomSid ? ` (sid ${roomSid})` : ''} no longer exists; nothing to interpret`);

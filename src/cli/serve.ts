@@ -47,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
       'max-agents': { type: 'string' },
       'reconcile-seconds': { type: 'string', default: '30' },
       'relaunch-seconds': { type: 'string', default: '60' },
+      'agent-name': { type: 'string' },
       'livekit-port': { type: 'string', default: '7880' },
       'livekit-rtc-tcp-port': { type: 'string', default: '7881' },
       'livekit-rtc-udp-port': { type: 'string', default: '7882' },
@@ -85,6 +86,8 @@ export async function run(argv: string[]): Promise<number> {
       logger,
       env,
       maxAgents: settings.maxAgents,
+      livekit: credentials,
+      ...(values['agent-name'] ? { agentName: values['agent-name'] } : {}),
       agentEnv: { [AgentEnv.profilesPath]: profilesPath, [AgentEnv.livekitUrl]: credentials.url, [AgentEnv.livekitApiKey]: credentials.apiKey, [AgentEnv.livekitApiSecret]: credentials.apiSecret },
     });
     // With its own LiveKit, serve is the whole local system: the listener app at / and the

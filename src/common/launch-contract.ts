@@ -95,3 +95,27 @@ export function launchRequestProblem(request: LaunchRequest): string | undefined
 
 /** Identity the agent joins rooms with; the orchestrator uses it to tell agents from people. */
 export { INTERPRETER_IDENTITY as AGENT_IDENTITY } from './listener-protocol.ts';
+
+/** The agent name interpreter workers register under (`interpreter worker --agent-name`). */
+export const DEFAULT_AGENT_NAME = 'interpreter';
+
+/** What a dispatch carries to a worker, as JSON in the dispatch's metadata. */
+export interface DispatchMetadata {
+  profile: string;
+  /** The room instance the dispatch was made for: a job in a room with another sid is declined. */
+  roomSid: string;
+  /** The launch (ledger generation) that made it, so a redelivered webhook does not dispatch twice. */
+  launchId?: string;
+}
+
+/** The dispatch metadata, or undefined when it is not ours (absent, not JSON, fields missing). */
+export function parseDispatchMetadata(metadata: string | undefined): DispatchMetadata | undefined {
+  if (!metadata) return undefined;
+  try {
+    const parsed = JSON.parse(metadata) as Partial<DispatchMetadata>;
+    if (typeof parsed.profile !== 'string' || typeof parsed.roomSid !== 'string') return undefined;
+    return { profile: parsed.profile, roomSid: parsed.roomSid, ...(typeof parsed.launchId === 'string' ? { launchId: parsed.launchId } : {}) };
+  } catch {
+    return undefined;
+  }
+}

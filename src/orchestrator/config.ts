@@ -10,7 +10,8 @@ import type { EcsSettings } from './ecs-launcher.ts';
 import { DEFAULT_MAX_AGENTS } from './launcher.ts';
 import { DEFAULT_MAX_EVENT_AGE_SECONDS } from './webhook.ts';
 
-export type LauncherKind = 'local' | 'dry-run' | 'ecs';
+/** One list everywhere: `dispatch` (a warm worker pool), `task` (a Fargate task per room), `local` (a process per room), `dry-run`. */
+export type LauncherKind = 'dispatch' | 'task' | 'local' | 'dry-run';
 
 export interface LiveKitCredentials {
   url: string;
@@ -65,8 +66,10 @@ type Env = Record<string, string | undefined>;
 
 export function launcherKind(env: Env, fallback: LauncherKind): LauncherKind {
   const value = env[OrchestratorEnv.launcher] ?? fallback;
-  if (value === 'local' || value === 'dry-run' || value === 'ecs') return value;
-  throw new ConfigError(`${OrchestratorEnv.launcher}=${value} is not a launcher; use local, dry-run or ecs`);
+  // `ecs` was the per-room task's first name; deployments that still say so keep working.
+  if (value === 'ecs') return 'task';
+  if (value === 'dispatch' || value === 'task' || value === 'local' || value === 'dry-run') return value;
+  throw new ConfigError(`${OrchestratorEnv.launcher}=${value} is not a launcher; use dispatch, task, local or dry-run`);
 }
 
 export function ecsSettings(env: Env): EcsSettings {

@@ -66,7 +66,7 @@ export function createEcsClient(config: ECSClientConfig = {}): ECSClient {
 }
 
 export class EcsLauncher implements Launcher {
-  readonly kind = 'ecs' as const;
+  readonly kind = 'task' as const;
   private readonly client: ECSClient;
   private readonly maxAttempts: number;
   private readonly retryBaseDelayMs: number;

@@ -4,6 +4,7 @@
  * ECS launcher and the dry-run launcher are interchangeable.
  */
 import type { LaunchRequest } from '../common/launch-contract.ts';
+import type { LauncherKind } from './config.ts';
 
 /** Default most agents at once, for every launcher (`--max-agents`, `INTERPRETER_MAX_AGENTS`). */
 export const DEFAULT_MAX_AGENTS = 20;
@@ -25,7 +26,7 @@ export interface RoomRef {
 }
 
 export interface Launcher {
-  readonly kind: 'local' | 'ecs' | 'dry-run';
+  readonly kind: LauncherKind;
   /**
    * Starts an agent unless one already runs for the room sid. The check and the registration of
    * the new agent are one atomic step: concurrent calls for one sid start one agent. Throws

@@ -6,6 +6,7 @@
 import { RoomServiceClient } from 'livekit-server-sdk';
 import type { Profile } from '../profiles/index.ts';
 import { assertBindAllowed, ecsSettings, httpUrl, type LauncherKind, type LiveKitCredentials } from './config.ts';
+import { DispatchLauncher } from './dispatch-launcher.ts';
 import { DryRunLauncher } from './dry-run-launcher.ts';
 import { EcsLauncher } from './ecs-launcher.ts';
 import { createWebhookServer, listen, type WebhookServerLimits, type WebhookServerOptions } from './http-server.ts';
@@ -113,13 +114,18 @@ export interface LauncherSettings {
   /** Environment for local agents (LiveKit and Azure settings). */
   agentEnv: Record<string, string>;
   env: Record<string, string | undefined>;
+  /** For dispatch: the LiveKit server to dispatch on, and the workers' agent name. */
+  livekit: LiveKitCredentials;
+  agentName?: string;
 }
 
 export function createLauncher(kind: LauncherKind, settings: LauncherSettings): Launcher {
   switch (kind) {
     case 'dry-run':
       return new DryRunLauncher({ maxAgents: settings.maxAgents });
-    case 'ecs':
+    case 'dispatch':
+      return new DispatchLauncher({ livekit: settings.livekit, logger: settings.logger, ...(settings.agentName ? { agentName: settings.agentName } : {}) });
+    case 'task':
       return new EcsLauncher({ ...ecsSettings(settings.env), logger: settings.logger, maxAgents: settings.maxAgents });
     case 'local':
       return new LocalProcessLauncher({ logger: settings.logger, env: settings.agentEnv, maxAgents: settings.maxAgents });

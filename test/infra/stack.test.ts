@@ -74,7 +74,7 @@ describe('the webhook endpoint and the reconcile schedule', () => {
       [AgentEnv.livekitUrl]: { Ref: 'LiveKitUrl' },
       [OrchestratorEnv.livekitSecretArn]: ref(stack, stack.secrets.livekit),
       [AgentEnv.profilesPath]: '/var/task/profiles.json',
-      [OrchestratorEnv.launcher]: 'ecs',
+      [OrchestratorEnv.launcher]: 'task',
       [OrchestratorEnv.cluster]: ref(stack, task.cluster),
       [OrchestratorEnv.taskDefinition]: ref(stack, task.taskDefinition),
       [OrchestratorEnv.containerName]: 'agent',

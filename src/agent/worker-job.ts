@@ -1,0 +1,69 @@
+/**
+ * One interpreted room as an `@livekit/agents` job: the file `interpreter worker` gives the
+ * framework as its agent, which every job process imports by path. `prewarm` loads what each idle
+ * process needs before a room arrives (profiles, the plugin and the Speech SDK); `entry` interprets
+ * the job's room with the same RoomInterpreter and lifecycle as `interpreter agent`.
+ */
+import { AutoSubscribe, defineAgent, type JobContext, type JobProcess } from '@livekit/agents';
+import { AgentEnv, parseDispatchMetadata } from '../common/launch-contract.ts';
+import { DEFAULT_PROFILES_PATH, findProfile, loadProfilesOrThrowSync, matchRoom, type Profile } from '../profiles/index.ts';
+import { createLogger } from '../orchestrator/log.ts';
+import { roomExists } from './room-check.ts';
+import { RtcRoomIO } from './rtc-room.ts';
+import { checkAzureSettings, interpretRoom } from './run.ts';
+import { agentSettingsFromEnv } from './settings.ts';
+
+interface WorkerProcessData extends Record<string, unknown> {
+  profiles?: Profile[];
+}
+
+function profilesPath(): string {
+  return process.env[AgentEnv.profilesPath] ?? DEFAULT_PROFILES_PATH;
+}
+
+/**
+ * The framework sends a job process `{ case: 'shutdownRequest' }` over IPC when the worker drains
+ * or closes, and gives the entry 15 s before it disconnects the room. It has no public hook for
+ * that moment, so the entry listens for the message itself and starts its own drain at once.
+ */
+function onShutdownRequest(stop: AbortController): () => void {
+  const listener = (message: unknown) => {
+    if (typeof message === 'object' && message !== null && (message as { case?: unknown }).case === 'shutdownRequest') stop.abort();
+  };
+  process.on('message', listener);
+  return () => process.off('message', listener);
+}
+
+export default defineAgent({
+  prewarm: async (proc: JobProcess<WorkerProcessData>) => {
+    proc.userData.profiles = loadProfilesOrThrowSync(profilesPath());
+  },
+  entry: async (ctx: JobContext<WorkerProcessData>) => {
+    const roomName = ctx.job.room?.name ?? '';
+    const roomSid = ctx.job.room?.sid ?? '';
+    const profiles = ctx.proc.userData.profiles ?? loadProfilesOrThrowSync(profilesPath());
+    const metadata = parseDispatchMetadata(ctx.job.metadata);
+    // The worker's request function chose the profile the same way; a job without one never gets here.
+    const profile = metadata ? findProfile(profiles, metadata.profile) : matchRoom(profiles, { name: roomName, metadata: ctx.job.room?.metadata ?? '' })?.profile;
+    const logger = createLogger({ name: 'interpreter-agent' }).child({ room: roomName, sid: roomSid, job: ctx.job.id });
+    if (!profile) {
+      logger.error('no profile for this room; leaving');
+      ctx.shutdown('no profile');
+      return;
+    }
+    const config = { room: roomName, roomSid, profile, ...agentSettingsFromEnv(process.env), logger };
+    checkAzureSettings(config);
+
+    const io = RtcRoomIO.wrap(ctx.room, roomName);
+    await ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY);
+    const stop = new AbortController();
+    const forget = onShutdownRequest(stop);
+    try {
+      const { reason } = await interpretRoom(io, config, stop.signal, () => roomExists(config));
+      logger.info({ reason }, 'job done');
+      ctx.shutdown(reason);
+    } finally {
+      forget();
+    }
+  },
+});
