@@ -29,7 +29,7 @@ export class ReconcileSchedule extends Construct {
       ...functionProps,
       reservedConcurrency: props.reservedConcurrency ?? 1,
       handler: 'reconcileHandler',
-      description: 'Starts missing and stops orphaned interpreter tasks (lost webhooks)',
+      description: props.pool ? 'Re-dispatches rooms without an interpreter and scales the worker pool in' : 'Starts missing and stops orphaned interpreter tasks (lost webhooks)',
       timeout: Duration.seconds(50),
     });
     this.function = reconciler.function;

@@ -21,7 +21,7 @@ export class WebhookEndpoint extends Construct {
     const handler = new OrchestratorFunction(this, 'Handler', {
       ...props,
       handler: 'handler',
-      description: 'LiveKit webhook: launches one interpreter task per room',
+      description: props.pool ? 'LiveKit webhook: dispatches rooms to the interpreter worker pool and sizes it' : 'LiveKit webhook: launches one interpreter task per room',
       // A launch waits for RunTask; LiveKit retries a webhook that fails or times out.
       timeout: Duration.seconds(30),
     });
