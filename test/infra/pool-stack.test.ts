@@ -1,0 +1,141 @@
+/**
+ * The stack with `launch: dispatch` (the default in cdk.json): an ECS Service of interpreter
+ * workers with no desired count in the template (the handlers own it), the handlers allowed to
+ * read and resize exactly that service and nothing of RunTask, task protection on the worker's
+ * task role only, the pool settings passed through, cdk-nag clean.
+ */
+import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentEnv, OrchestratorEnv } from '../../src/common/launch-contract.ts';
+import { PoolEnv } from '../../src/orchestrator/pool-sizing.ts';
+import { cdkJsonContext, getAtt, ref, synthesize, type Synthesized } from './synth.ts';
+
+type Json = Record<string, unknown>;
+
+let pool: Synthesized;
+beforeAll(() => {
+  // No context beyond cdk.json: what `npx cdk deploy` builds from a fresh clone.
+  pool = synthesize({ roomsPerWorker: 3, maxWorkers: 8 });
+}, 180_000);
+afterAll(() => pool?.cleanup());
+
+const resourcesOf = (type: string) => pool.template.findResources(type) as Record<string, Json>;
+const properties = (resource: Json | undefined) => (resource?.Properties ?? {}) as Json;
+function statementsOfRole(roleLogicalId: string): unknown[] {
+  return Object.values(resourcesOf('AWS::IAM::Policy'))
+    .filter((policy) => (properties(policy).Roles as unknown[]).some((role) => JSON.stringify(role) === JSON.stringify({ Ref: roleLogicalId })))
+    .flatMap((policy) => (properties(policy).PolicyDocument as { Statement: unknown[] }).Statement);
+}
+
+describe('cdk.json', () => {
+  it('chooses the warm pool and states its settings', () => {
+    expect(cdkJsonContext()).toMatchObject({ launch: 'dispatch', minWorkers: 1, maxWorkers: 10, roomsPerWorker: 2, bufferRooms: 2, scaleInIdleMinutes: 15 });
+  });
+});
+
+describe('the worker pool', () => {
+  it('is one Fargate service of the worker task, rolling new workers in before old ones go, with no desired count', () => {
+    const { stack, template } = pool;
+    template.resourceCountIs('AWS::ECS::Service', 1);
+    const service = properties(Object.values(resourcesOf('AWS::ECS::Service'))[0]);
+    expect(service).toMatchObject({
+      Cluster: ref(stack, stack.task.cluster),
+      TaskDefinition: ref(stack, stack.task.taskDefinition),
+      LaunchType: 'FARGATE',
+      DeploymentConfiguration: { MinimumHealthyPercent: 100, MaximumPercent: 200, DeploymentCircuitBreaker: { Enable: true, Rollback: true } },
+      NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'ENABLED', SecurityGroups: [getAtt(stack, stack.network.securityGroup, 'GroupId')] } },
+    });
+    // Absent, CloudFormation keeps the count the handlers set across deploys.
+    expect(service.DesiredCount).toBeUndefined();
+    template.hasOutput('WorkerServiceName', { Value: getAtt(stack, stack.pool!.service, 'Name') });
+  });
+
+  it('runs `interpreter worker` with the framework health port and the rooms per worker, health-checked on that port', () => {
+    pool.template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [
+        Match.objectLike({
+          Name: 'worker',
+          EntryPoint: ['node', 'bin/interpreter.js', 'worker'],
+          Command: ['--health-port', '8081', '--max-rooms', '3'],
+          StopTimeout: 120,
+          HealthCheck: Match.objectLike({ Command: ['CMD', 'node', '-e', Match.stringLikeRegexp("fetch\\('http://localhost:8081/'\\)")], StartPeriod: 60 }),
+          Environment: [
+            { Name: AgentEnv.livekitUrl, Value: { Ref: 'LiveKitUrl' } },
+            { Name: AgentEnv.profilesPath, Value: '/app/profiles.json' },
+          ],
+          LogConfiguration: Match.objectLike({ Options: Match.objectLike({ 'awslogs-stream-prefix': 'worker' }) }),
+        }),
+      ],
+    });
+  });
+
+  it('lets the worker task set its own scale-in protection and nothing else', () => {
+    const { stack } = pool;
+    const taskRole = stack.task.taskDefinition.taskRole;
+    expect(statementsOfRole(ref(stack, taskRole).Ref)).toEqual([
+      {
+        Action: 'ecs:UpdateTaskProtection',
+        Effect: 'Allow',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':task/', ref(stack, stack.task.cluster), '/*']] },
+      },
+    ]);
+    // No one else may change task protection.
+    const others = Object.values(resourcesOf('AWS::IAM::Policy')).filter((policy) => JSON.stringify(policy).includes('TaskProtection'));
+    expect(others).toHaveLength(1);
+  });
+});
+
+describe('the handlers in dispatch mode', () => {
+  it('get the pool settings and the dispatch launcher, not the RunTask settings', () => {
+    const { stack } = pool;
+    const functions = resourcesOf('AWS::Lambda::Function');
+    for (const fn of [stack.webhook.function, stack.reconcile.function]) {
+      const variables = (properties(functions[ref(stack, fn).Ref]).Environment as { Variables: Json }).Variables;
+      expect(variables).toMatchObject({
+        [OrchestratorEnv.launcher]: 'dispatch',
+        [PoolEnv.cluster]: ref(stack, stack.task.cluster),
+        [PoolEnv.service]: ref(stack, stack.pool!.service),
+        [PoolEnv.minTasks]: '1',
+        [PoolEnv.maxTasks]: '8',
+        [PoolEnv.roomsPerTask]: '3',
+        [PoolEnv.bufferRooms]: '2',
+        [PoolEnv.scaleInIdleMinutes]: '15',
+        [OrchestratorEnv.ledgerTable]: ref(stack, stack.ledger.table),
+      });
+      for (const name of [OrchestratorEnv.taskDefinition, OrchestratorEnv.subnets, OrchestratorEnv.containerName]) expect(variables).not.toHaveProperty(name);
+    }
+  });
+
+  it('may read and resize exactly the worker service, and may not run, stop or list tasks', () => {
+    const { stack } = pool;
+    for (const fn of [stack.webhook.function, stack.reconcile.function]) {
+      const statements = statementsOfRole(ref(stack, fn.role!).Ref);
+      expect(statements).toContainEqual({ Action: ['ecs:DescribeServices', 'ecs:UpdateService'], Effect: 'Allow', Resource: ref(stack, stack.pool!.service) });
+      const actions = statements.flatMap((s) => [(s as { Action: string | string[] }).Action].flat());
+      for (const action of ['ecs:RunTask', 'ecs:StopTask', 'ecs:ListTasks', 'iam:PassRole', 'ecs:UpdateTaskProtection']) expect(actions).not.toContain(action);
+      expect(actions.filter((a) => a.startsWith('ecs:')).sort()).toEqual(['ecs:DescribeServices', 'ecs:UpdateService']);
+    }
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports nothing that is not acknowledged with a reason', () => {
+    const report = new AwsSolutionsChecks().validateScope(pool.stack);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([]);
+    expect(report.success).toBe(true);
+  });
+});
+
+describe('with launch: task', () => {
+  it('has no service and no task-protection permission (the per-room stack of stack.test.ts)', () => {
+    const task = synthesize({ launch: 'task' });
+    try {
+      task.template.resourceCountIs('AWS::ECS::Service', 0);
+      expect(JSON.stringify(task.template.toJSON())).not.toContain('TaskProtection');
+      expect(task.stack.pool).toBeUndefined();
+    } finally {
+      task.cleanup();
+    }
+  }, 180_000);
+});
