@@ -123,10 +123,11 @@ export class InterpreterTask extends Construct {
       },
       stopTimeout: Duration.seconds(DRAIN_SECONDS),
       // RunTask tasks are not replaced when unhealthy; this marks a wedged agent in the console.
-      // The service replaces a worker that is not registered with LiveKit (the framework's `/`).
+      // The service replaces a worker that is not registered with LiveKit (the framework's `/`,
+      // served on 0.0.0.0 by default: IPv4, hence 127.0.0.1 rather than localhost).
       healthCheck: {
         command: worker
-          ? ['CMD', 'node', '-e', `fetch('http://localhost:${WORKER_HEALTH_PORT}/').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`]
+          ? ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${WORKER_HEALTH_PORT}/').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`]
           : ['CMD', 'node', '-e', 'process.kill(1, 0)'],
         interval: Duration.seconds(30),
         timeout: Duration.seconds(5),

@@ -6,6 +6,9 @@
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentEnv, OrchestratorEnv } from '../../src/common/launch-contract.ts';
 import { PoolEnv } from '../../src/orchestrator/pool-sizing.ts';
@@ -59,7 +62,7 @@ describe('the worker pool', () => {
           EntryPoint: ['node', 'bin/interpreter.js', 'worker'],
           Command: ['--health-port', '8081', '--max-rooms', '3'],
           StopTimeout: 120,
-          HealthCheck: Match.objectLike({ Command: ['CMD', 'node', '-e', Match.stringLikeRegexp("fetch\\('http://localhost:8081/'\\)")], StartPeriod: 60 }),
+          HealthCheck: Match.objectLike({ Command: ['CMD', 'node', '-e', Match.stringLikeRegexp("fetch\\('http://127\\.0\\.0\\.1:8081/'\\)")], StartPeriod: 60 }),
           Environment: [
             { Name: AgentEnv.livekitUrl, Value: { Ref: 'LiveKitUrl' } },
             { Name: AgentEnv.profilesPath, Value: '/app/profiles.json' },
@@ -68,6 +71,34 @@ describe('the worker pool', () => {
         }),
       ],
     });
+  });
+
+  it('has a health check that passes only while the framework answers 200 on its port', async () => {
+    const definition = properties(Object.values(resourcesOf('AWS::ECS::TaskDefinition'))[0]);
+    const check = ((definition.ContainerDefinitions as Json[])[0]!.HealthCheck as { Command: string[] }).Command;
+    expect(check.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
+    let status = 200;
+    // As the agents framework's HTTP server: on 0.0.0.0, `/` answers 200 while registered, 503 otherwise.
+    const server = createServer((req, res) => res.writeHead(req.url === '/' ? status : 404).end(status === 200 ? 'OK' : 'worker is not connected'));
+    await new Promise<void>((resolve) => server.listen(0, '0.0.0.0', resolve));
+    const port = (server.address() as AddressInfo).port;
+    // Same script, on this test's free port instead of 8081 (run asynchronously: the server is in this process).
+    const run = () =>
+      new Promise<number | null>((resolve, reject) => {
+        const child = spawn(process.execPath, ['-e', check[3]!.replace(':8081/', `:${port}/`)], { stdio: 'ignore' });
+        child.on('error', reject);
+        child.on('exit', (code) => resolve(code));
+      });
+    try {
+      expect(check[3]).toContain(':8081/');
+      expect(await run()).toBe(0);
+      status = 503;
+      expect(await run()).toBe(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+    // Nothing listening (the worker has not started its server, or died).
+    expect(await run()).toBe(1);
   });
 
   it('lets the worker task set its own scale-in protection and nothing else', () => {
