@@ -62,6 +62,8 @@ export const WORKER_HEALTH_PORT = 8081;
 export const IMAGE_PROFILES_PATH = '/app/profiles.json';
 /** Fargate's maximum: an agent draining on SIGTERM gets this long before SIGKILL. */
 const DRAIN_SECONDS = 120;
+/** A draining worker's rooms are asked to leave after this, well before the SIGKILL. */
+export const WORKER_DRAIN_SECONDS = 90;
 
 export class InterpreterTask extends Construct {
   readonly cluster: Cluster;
@@ -100,7 +102,9 @@ export class InterpreterTask extends Construct {
       ...(worker
         ? {
             entryPoint: ['node', 'bin/interpreter.js', 'worker'],
-            command: ['--health-port', String(WORKER_HEALTH_PORT), '--max-rooms', String(props.maxRooms ?? 1)],
+            // SIGTERM reaches only an unprotected (idle) worker, but one that took a room in that
+            // moment must leave it cleanly before Fargate's SIGKILL at `stopTimeout`.
+            command: ['--health-port', String(WORKER_HEALTH_PORT), '--max-rooms', String(props.maxRooms ?? 1), '--drain-seconds', String(WORKER_DRAIN_SECONDS)],
           }
         : {}),
       image: ContainerImage.fromAsset(props.projectRoot, {

@@ -60,7 +60,7 @@ describe('the worker pool', () => {
         Match.objectLike({
           Name: 'worker',
           EntryPoint: ['node', 'bin/interpreter.js', 'worker'],
-          Command: ['--health-port', '8081', '--max-rooms', '3'],
+          Command: ['--health-port', '8081', '--max-rooms', '3', '--drain-seconds', '90'],
           StopTimeout: 120,
           HealthCheck: Match.objectLike({ Command: ['CMD', 'node', '-e', Match.stringLikeRegexp("fetch\\('http://127\\.0\\.0\\.1:8081/'\\)")], StartPeriod: 60 }),
           Environment: [
