@@ -6,6 +6,7 @@
  * Environment-agnostic unless a VPC lookup needs an account and region.
  */
 import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { AgentNetwork } from './constructs/agent-network.ts';
 import { InterpreterSecrets } from './constructs/secrets.ts';
@@ -32,6 +33,7 @@ export class InterpreterStack extends Stack {
   readonly task: InterpreterTask;
   /** Only with `launch: dispatch`. */
   readonly pool?: WorkerPool;
+  readonly poolAlarm?: Alarm;
   readonly ledger: LaunchLedger;
   readonly webhook: WebhookEndpoint;
   readonly reconcile: ReconcileSchedule;
@@ -85,6 +87,8 @@ export class InterpreterStack extends Stack {
     this.webhook = new WebhookEndpoint(this, 'Webhook', { ...orchestrator, reservedConcurrency: settings.webhookConcurrency });
     this.reconcile = new ReconcileSchedule(this, 'Reconcile', { ...orchestrator, reservedConcurrency: settings.webhookConcurrency > 0 ? 1 : 0 });
 
+    this.poolAlarm = this.pool?.alarmOnScalingFailures([this.webhook.logGroup, this.reconcile.logGroup]);
+
     new CfnOutput(this, 'WebhookUrl', {
       value: this.webhook.url.url,
       description: 'Paste into LiveKit as the webhook URL (Cloud: Settings > Webhooks; self-hosted: webhook.urls)',
@@ -94,6 +98,7 @@ export class InterpreterStack extends Stack {
     new CfnOutput(this, 'TaskDefinitionFamily', { value: this.task.taskDefinition.family });
     if (this.pool) {
       new CfnOutput(this, 'WorkerServiceName', { value: this.pool.service.serviceName, description: 'The ECS Service of interpreter workers (the warm pool)' });
+      if (this.poolAlarm) new CfnOutput(this, 'PoolScalingAlarmName', { value: this.poolAlarm.alarmName, description: 'Alarm when the worker pool cannot be resized (attach an action to be told)' });
     }
     new CfnOutput(this, 'AzureSpeechSecretArn', { value: this.secrets.azureSpeech.secretArn });
     new CfnOutput(this, 'LiveKitSecretArn', { value: this.secrets.livekit.secretArn });

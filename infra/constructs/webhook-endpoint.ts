@@ -7,6 +7,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { OrchestratorFunction, type OrchestratorFunctionProps } from './orchestrator-function.ts';
 
@@ -14,6 +15,7 @@ export type WebhookEndpointProps = Omit<OrchestratorFunctionProps, 'handler' | '
 
 export class WebhookEndpoint extends Construct {
   readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
   readonly url: FunctionUrl;
 
   constructor(scope: Construct, id: string, props: WebhookEndpointProps) {
@@ -26,6 +28,7 @@ export class WebhookEndpoint extends Construct {
       timeout: Duration.seconds(30),
     });
     this.function = handler.function;
+    this.logGroup = handler.logGroup;
     this.url = this.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
   }
 }

@@ -9,9 +9,11 @@
  * within a minute). A task with a meeting protects itself from scale-in and deployments through
  * the ECS agent endpoint; the agent makes that call with the task role, which may do exactly that.
  */
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { FargateService, type FargateTaskDefinition } from 'aws-cdk-lib/aws-ecs';
 import { Effect, PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { FilterPattern, MetricFilter, type ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { OrchestratorEnv } from '../../src/common/launch-contract.ts';
 import { PoolEnv } from '../../src/orchestrator/pool-sizing.ts';
@@ -78,6 +80,33 @@ export class WorkerPool extends Construct {
       [PoolEnv.bufferRooms]: String(pool.bufferRooms),
       [PoolEnv.scaleInIdleMinutes]: String(pool.scaleInIdleMinutes),
     };
+  }
+
+  /**
+   * An alarm when the pool could not be resized (the handlers log it and go on: the rooms keep
+   * their dispatches, but a pool that cannot grow drops the next rooms' jobs). It has no action;
+   * attach one (an SNS topic) to be told.
+   */
+  alarmOnScalingFailures(logGroups: readonly ILogGroup[]): Alarm {
+    const metric = { metricNamespace: 'LkInterpreter', metricName: 'PoolScalingFailures', metricValue: '1', defaultValue: 0 };
+    logGroups.forEach((logGroup, index) => {
+      new MetricFilter(this, `ScalingFailures${index}`, {
+        logGroup,
+        ...metric,
+        // Both handlers' messages start so (src/orchestrator/lambda.ts); pino's JSON lines carry
+        // it in `msg`, and JSON filter patterns accept a trailing `*` (CloudWatch Logs, "Using
+        // filter patterns to match terms in JSON log events").
+        filterPattern: FilterPattern.stringValue('$.msg', '=', 'worker pool could not be *'),
+      });
+    });
+    return new Alarm(this, 'ScalingFailuresAlarm', {
+      metric: new Metric({ namespace: metric.metricNamespace, metricName: metric.metricName, statistic: 'Sum', period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+      alarmDescription: 'The interpreter worker pool could not be resized (UpdateService/DescribeServices failed); see the webhook and reconcile logs',
+    });
   }
 
   /** What a handler may do to the pool: read and resize this one service. */

@@ -9,10 +9,12 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentEnv, OrchestratorEnv } from '../../src/common/launch-contract.ts';
 import { PoolEnv } from '../../src/orchestrator/pool-sizing.ts';
-import { cdkJsonContext, getAtt, ref, synthesize, type Synthesized } from './synth.ts';
+import { cdkJsonContext, getAtt, projectRoot, ref, synthesize, type Synthesized } from './synth.ts';
 
 type Json = Record<string, unknown>;
 
@@ -150,6 +152,36 @@ describe('the handlers in dispatch mode', () => {
   });
 });
 
+describe('the scaling alarm', () => {
+  it('counts the handlers’ "worker pool could not be …" lines in both log groups and alarms on one in 5 minutes', () => {
+    const { stack, template } = pool;
+    const filters = Object.values(resourcesOf('AWS::Logs::MetricFilter')).map(properties);
+    expect(filters.map((f) => f.LogGroupName)).toEqual([ref(stack, stack.webhook.logGroup), ref(stack, stack.reconcile.logGroup)]);
+    for (const filter of filters) {
+      expect(filter).toMatchObject({
+        FilterPattern: '{ $.msg = "worker pool could not be *" }',
+        MetricTransformations: [{ MetricNamespace: 'LkInterpreter', MetricName: 'PoolScalingFailures', MetricValue: '1', DefaultValue: 0 }],
+      });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'LkInterpreter',
+      MetricName: 'PoolScalingFailures',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    template.hasOutput('PoolScalingAlarmName', { Value: ref(stack, stack.poolAlarm!) });
+  });
+
+  it('matches the messages the handlers log', () => {
+    const source = readFileSync(join(projectRoot, 'src/orchestrator/lambda.ts'), 'utf8');
+    const messages = [...source.matchAll(/'(worker pool could not be [^']+)'/g)].map((m) => m[1]);
+    expect(messages).toHaveLength(2);
+  });
+});
+
 describe('cdk-nag AwsSolutions', () => {
   it('reports nothing that is not acknowledged with a reason', () => {
     const report = new AwsSolutionsChecks().validateScope(pool.stack);
@@ -164,6 +196,7 @@ describe('with launch: task', () => {
     try {
       task.template.resourceCountIs('AWS::ECS::Service', 0);
       expect(JSON.stringify(task.template.toJSON())).not.toContain('TaskProtection');
+      task.template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
       expect(task.stack.pool).toBeUndefined();
     } finally {
       task.cleanup();
