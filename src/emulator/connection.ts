@@ -118,8 +118,9 @@ export class EmulatedConnection {
 
   private newDetector(): UtteranceDetector {
     const turnEndSamples = (this.behaviour.turnEndSilenceMs / 1000) * this.sampleRate;
+    const { endSilenceMs, maxUtteranceMs } = this.phraseTiming();
     return new UtteranceDetector(
-      { sampleRate: this.sampleRate, threshold: this.options.speechThreshold ?? 500, endSilenceMs: this.options.endSilenceMs ?? 500 },
+      { sampleRate: this.sampleRate, threshold: this.options.speechThreshold ?? 500, endSilenceMs, ...(maxUtteranceMs ? { maxUtteranceMs } : {}) },
       {
         speechStart: (start) => {
           this.armIdleClose();
@@ -138,6 +139,20 @@ export class EmulatedConnection {
         },
       },
     );
+  }
+
+  /**
+   * The silence that ends a phrase: what the client's `speech.context` asks for
+   * (`segmentationSilenceTimeoutMs`), else the service default, "500 a typical default" in a range of
+   * 100 to 5000 ms (how-to-recognize-speech, C# include, "Change how silence is handled"). The
+   * Semantic strategy ends phrases at sentence ends; the emulator understands no speech, so there it
+   * keeps the default silence. A requested maximum (`segmentationForcedTimeoutMs`) cuts longer speech.
+   */
+  private phraseTiming(): { endSilenceMs: number; maxUtteranceMs: number | undefined } {
+    const requested = this.record.segmentation;
+    const endSilenceMs = requested?.segmentationSilenceTimeoutMs ?? this.options.endSilenceMs ?? 500;
+    this.record.phraseSilenceMs = endSilenceMs;
+    return { endSilenceMs, maxUtteranceMs: requested?.segmentationForcedTimeoutMs };
   }
 
   private speechStarted(start: number): void {
