@@ -19,8 +19,19 @@
  * or the next dropped connection, minutes away or never. A new session applies a new list at once.
  */
 import { PhraseListGrammar, PropertyId, type SpeechTranslationConfig, type TranslationRecognizer } from 'microsoft-cognitiveservices-speech-sdk';
+import {
+  CATEGORY_EXAMPLE,
+  CATEGORY_PATTERN,
+  MAX_PHRASE_RANGE_S,
+  MAX_PHRASES,
+  PHRASE_WEIGHT_RANGE,
+  SEGMENTATION_SILENCE_RANGE_MS,
+  distinctPhrases,
+  segmentationProblem,
+  type SegmentationStrategy,
+} from '../common/azure-terminology.ts';
 
-export type SegmentationStrategy = 'default' | 'time' | 'semantic';
+export { MAX_PHRASES, type SegmentationStrategy };
 
 export interface SegmentationOptions {
   /** `default` (the service's own), `time` (silence plus a maximum phrase length) or `semantic` (ends phrases at sentence ends). */
@@ -45,28 +56,6 @@ export interface ResolvedTerminology {
   segmentation: ResolvedSegmentation | undefined;
 }
 
-/**
- * Phrases one list may hold: improve-accuracy-phrase-list (learn.microsoft.com, the current page,
- * which also lists LLM Speech) says a phrase list "can't contain more than 2,000 phrases" and that
- * long lists cost quality and latency; the older text of the same page (MicrosoftDocs/azure-ai-docs,
- * ms.date 10/21/2025) said it "shouldn't have more than 500".
- */
-export const MAX_PHRASES = 2000;
-/** improve-accuracy-phrase-list, "Phrase list weight": 0.0 disables the list, 1.0 default, 2.0 maximum (also PhraseListGrammar.setWeight). */
-export const PHRASE_WEIGHT_RANGE = { min: 0, max: 2 } as const;
-/** how-to-recognize-speech (C# include), "Change how silence is handled": "integer values between 100 and 5000, in milliseconds, with 500 a typical default". */
-export const SEGMENTATION_SILENCE_RANGE_MS = { min: 100, max: 5000, typical: 500 } as const;
-/** PropertyId.Speech_SegmentationMaximumTimeMs (SDK 1.52 doc comment): "Valid range: 20,000 to 70,000 milliseconds". */
-export const MAX_PHRASE_RANGE_S = { min: 20, max: 70 } as const;
-
-/**
- * A Custom Translator category id "is created by concatenating the WorkspaceID, project label, and
- * category code" (translator/custom-translator/how-to/translate-with-custom-model, example
- * `a2eb72f9-43a8-46bd-82fa-4693c8b64c3c-TECH`); `general`, the Translator's default category, is
- * accepted too.
- */
-export const CATEGORY_PATTERN = /^(general|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}(-[A-Za-z0-9_]+)+)$/;
-
 export interface TerminologyInput {
   phrases?: string[];
   phraseWeight?: number;
@@ -88,7 +77,7 @@ export function resolveTerminology(options: TerminologyInput, fail: (message: st
   if (category !== undefined && (typeof category !== 'string' || !CATEGORY_PATTERN.test(category))) {
     fail(
       `translatorCategory ${JSON.stringify(category)} cannot be a Custom Translator category id: it is the workspace id, ` +
-        'project label and category code joined by dashes, e.g. a2eb72f9-43a8-46bd-82fa-4693c8b64c3c-TECH (see Custom Translator, "Publish")',
+        `project label and category code joined by dashes, e.g. ${CATEGORY_EXAMPLE} (see Custom Translator, "Publish")`,
     );
   }
   return {
@@ -102,16 +91,10 @@ export function resolveTerminology(options: TerminologyInput, fail: (message: st
 function resolvePhrases(phrases: string[] | undefined, fail: (message: string) => never): string[] {
   if (phrases === undefined) return [];
   if (!Array.isArray(phrases)) fail('`phrases` must be a list of words or phrases, e.g. ["Contoso", "Rehaan"]');
-  const out: string[] = [];
-  const seen = new Set<string>();
   phrases.forEach((phrase, index) => {
     if (typeof phrase !== 'string' || phrase.trim() === '') fail(`phrases[${index}] is ${JSON.stringify(phrase)}: each phrase is a non-empty word or phrase`);
-    const text = phrase.trim();
-    // The service biases towards each distinct phrase; a repeat only spends the cap.
-    if (seen.has(text.toLowerCase())) return;
-    seen.add(text.toLowerCase());
-    out.push(text);
   });
+  const out = distinctPhrases(phrases);
   if (out.length > MAX_PHRASES) {
     fail(`${out.length} phrases: Azure takes at most ${MAX_PHRASES} in one phrase list (improve-accuracy-phrase-list); for more, train a Custom Speech model`);
   }
@@ -136,17 +119,8 @@ function resolveSegmentation(segmentation: SegmentationOptions, fail: (message: 
       fail(`segmentation.maxPhraseSeconds ${String(maxPhraseSeconds)} is outside Azure's range of ${min} to ${max} seconds`);
     }
   }
-  if (strategy === 'semantic' && (silenceMs !== undefined || maxPhraseSeconds !== undefined)) {
-    // PropertyId.Speech_SegmentationStrategy: Semantic has "No adjustable parameters"; and the SDK would
-    // quietly turn the mode into Custom once a silence or maximum is set (setSpeechSegmentationTimeoutJson).
-    fail('segmentation.strategy semantic takes no silenceMs or maxPhraseSeconds: the service decides from the sentence; remove them, or use strategy time');
-  }
-  if (maxPhraseSeconds !== undefined && strategy !== 'time') {
-    fail('segmentation.maxPhraseSeconds applies only with strategy: time (Speech_SegmentationMaximumTimeMs is the Time strategy\'s maximum)');
-  }
-  if (strategy === 'time' && maxPhraseSeconds === undefined) {
-    fail('segmentation.strategy time needs maxPhraseSeconds (20 to 70): the Time strategy "requires Speech_SegmentationMaximumTimeMs"');
-  }
+  const problem = segmentationProblem(strategy, silenceMs, maxPhraseSeconds);
+  if (problem) fail(`segmentation: ${problem.message}`);
   // The maximum works only with a silence timeout set (PropertyId.Speech_SegmentationMaximumTimeMs):
   // without one given, the documented typical default.
   const silence = strategy === 'time' ? (silenceMs ?? SEGMENTATION_SILENCE_RANGE_MS.typical) : silenceMs;

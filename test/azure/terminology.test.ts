@@ -40,9 +40,9 @@ describe('terminology options', () => {
     ['a fractional silence', { segmentation: { silenceMs: 250.5 } }, /silenceMs 250.5 is outside/],
     ['a maximum under 20 s', { segmentation: { strategy: 'time', maxPhraseSeconds: 10 } }, /maxPhraseSeconds 10 is outside Azure's range of 20 to 70 seconds/],
     ['a maximum over 70 s', { segmentation: { strategy: 'time', maxPhraseSeconds: 90 } }, /maxPhraseSeconds 90 is outside/],
-    ['a maximum without the Time strategy', { segmentation: { maxPhraseSeconds: 30 } }, /maxPhraseSeconds applies only with strategy: time/],
-    ['the Time strategy without a maximum', { segmentation: { strategy: 'time' } }, /strategy time needs maxPhraseSeconds/],
-    ['a silence with the Semantic strategy', { segmentation: { strategy: 'semantic', silenceMs: 300 } }, /semantic takes no silenceMs or maxPhraseSeconds/],
+    ['a maximum without the Time strategy', { segmentation: { maxPhraseSeconds: 30 } }, /maxPhraseSeconds applies only with the time strategy/],
+    ['the Time strategy without a maximum', { segmentation: { strategy: 'time' } }, /the time strategy needs maxPhraseSeconds/],
+    ['a silence with the Semantic strategy', { segmentation: { strategy: 'semantic', silenceMs: 300 } }, /the semantic strategy takes no silenceMs or maxPhraseSeconds/],
     ['an unknown strategy', { segmentation: { strategy: 'fast' as 'time' } }, /strategy "fast" is not one of default, time, semantic/],
   ];
   for (const [what, patch, message] of bad) {
