@@ -69,6 +69,7 @@ export class EmulatedConnection {
     switch (message.path) {
       case 'speech.context':
         this.synthesize = applySpeechContext(message.text ?? '', this.record);
+        this.logTerminology();
         // A new speech.context opens a new turn: its audio starts with a fresh RIFF header.
         this.turnStarted = false;
         this.detector = undefined;
@@ -139,6 +140,16 @@ export class EmulatedConnection {
         },
       },
     );
+  }
+
+  private logTerminology(): void {
+    const { phrases, phraseWeight, translationCategory, segmentation } = this.record;
+    const parts = [
+      phrases ? `phrases=${phrases.length} weight=${phraseWeight ?? '-'} (recorded, not used)` : '',
+      translationCategory ? `category=${translationCategory}` : '',
+      segmentation ? `segmentation=${segmentation.mode ?? '-'} silence=${segmentation.segmentationSilenceTimeoutMs ?? '-'} max=${segmentation.segmentationForcedTimeoutMs ?? '-'}` : '',
+    ].filter(Boolean);
+    if (parts.length > 0) this.log(`speech.context ${parts.join(' ')}`);
   }
 
   /**

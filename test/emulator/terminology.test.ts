@@ -80,7 +80,8 @@ describe('emulator: phrase timing from speech.context', () => {
 
 describe('emulator: terminology it receives (recorded, not used for recognition)', () => {
   it('records the phrase list, its weight and the Custom Translator category from speech.context', async () => {
-    const e = await start();
+    const lines: string[] = [];
+    const e = await start({ log: (line) => lines.push(line) });
     const category = 'a2eb72f9-43a8-46bd-82fa-4693c8b64c3c-TECH';
     const result = await runRecognizer({
       url: e.url,
@@ -96,6 +97,7 @@ describe('emulator: terminology it receives (recorded, not used for recognition)
     expect(record.phraseWeight).toBe(1.5);
     expect(record.translationCategory).toBe(category);
     expect(record.speechContext?.dgi).toEqual({ groups: [{ type: 'Generic', items: [{ text: 'Contoso' }, { text: 'Rehaan' }] }], bias: 1.5 });
+    expect(lines.some((line) => line.includes(`speech.context phrases=2 weight=1.5 (recorded, not used) category=${category}`))).toBe(true);
     // The answers do not change: the emulator recognizes nothing, so phrases cannot bias it.
     expect(result.recognized[0]!.translations.get('fr')).toMatch(/^\[fr\] utterance 1 /);
   });
