@@ -102,6 +102,23 @@ describe('emulator: terminology it receives (recorded, not used for recognition)
     expect(result.recognized[0]!.translations.get('fr')).toMatch(/^\[fr\] utterance 1 /);
   });
 
+  it('sees a phrase added to a running recognizer only in a later speech.context (why the plugin fixes phrases per session)', async () => {
+    const e = await start();
+    await runRecognizer({
+      url: e.url,
+      audio: twoSentences(),
+      prepare: (recognizer) => sdk.PhraseListGrammar.fromRecognizer(recognizer).addPhrase('Contoso'),
+      onRecognized: (recognizer, count) => {
+        if (count === 1) sdk.PhraseListGrammar.fromRecognizer(recognizer).addPhrase('Fabrikam');
+      },
+    });
+    const record = e.connections[0]!;
+    // One turn, one speech.context: the second phrase was recognized without the added word.
+    expect(record.turns).toBe(1);
+    expect(record.utterances).toBe(2);
+    expect(record.phrases).toEqual(['Contoso']);
+  });
+
   it('records nothing when the client sends no phrase list or category', async () => {
     const e = await start();
     await runRecognizer({ url: e.url });
