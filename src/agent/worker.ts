@@ -5,7 +5,7 @@
  * to report, and the identity jobs join with.
  */
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { AgentServer, ServerOptions, WorkerPermissions, type JobRequest } from '@livekit/agents';
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
@@ -34,7 +34,7 @@ export interface WorkerSettings {
    */
   cpuLoad?: boolean;
   /** Told when a job is accepted and when the worker has no rooms left (ECS task protection). */
-  onRoomsChanged?: (rooms: number) => void;
+  onRoomsChanged?: (rooms: number) => void | Promise<void>;
 }
 
 /**
@@ -47,6 +47,11 @@ export function jobFile(): string {
   const file = fileURLToPath(new URL(`./worker-job${here.endsWith('.ts') ? '.ts' : '.js'}`, here));
   if (file.endsWith('.ts') && !process.execArgv.some((arg) => arg.includes('tsx'))) process.execArgv.push('--import', 'tsx');
   return file;
+}
+
+/** vCPUs this worker may use: the cgroup's quota (an ECS task), else the machine's. */
+export function cpuCount(): number {
+  return cgroupQuota() ?? availableParallelism();
 }
 
 /**
@@ -105,10 +110,11 @@ export function createWorker(settings: WorkerSettings): AgentServer {
   let server: AgentServer | undefined;
   let reported = 0;
   const activeRooms = () => (server?.activeJobs.length ?? 0) + accepting;
-  const noteRooms = () => {
+  const noteRooms = async (): Promise<void> => {
     const now = activeRooms();
-    if (now !== reported) settings.onRoomsChanged?.(now);
+    if (now === reported) return;
     reported = now;
+    await settings.onRoomsChanged?.(now);
   };
 
   const requestFunc = async (request: JobRequest): Promise<void> => {
@@ -140,7 +146,8 @@ export function createWorker(settings: WorkerSettings): AgentServer {
       return;
     }
     accepting += 1;
-    noteRooms();
+    // Scale-in protection (ECS) is in place before the room is taken, not after.
+    await noteRooms();
     try {
       // The framework's default identity is `agent-<jobId>`: every room's interpreter is `interpreter`.
       await request.accept('Interpreter', AGENT_IDENTITY);
@@ -158,7 +165,7 @@ export function createWorker(settings: WorkerSettings): AgentServer {
       // Load is max(rooms / max rooms, CPU). The framework calls itself full at 0.7 in production;
       // at 1 here, so `maxRooms` means what it says (and offers past it are declined anyway).
       loadFunc: async () => {
-        noteRooms();
+        void noteRooms();
         return workerLoad(activeRooms(), settings.maxRooms, cpu());
       },
       loadThreshold: 1,

@@ -7,10 +7,14 @@
 import { parseArgs } from 'node:util';
 import { AgentEnv, DEFAULT_AGENT_NAME } from '../common/launch-contract.ts';
 
-/** Rooms per worker process by default: measured in `bench/results/` (see docs/deploy.md). */
-export const DEFAULT_MAX_ROOMS = 4;
+/**
+ * Rooms per vCPU by default. Measured (`npm run bench agent`): ~85 speaker-language sessions per
+ * core in real time; a board-meeting room of 8 microphones into 3 sessions each is 24, so a core
+ * carries ~3.5 such rooms. 3 keeps headroom for joins, decode bursts and the event loop.
+ */
+export const ROOMS_PER_VCPU = 3;
 
-const HELP = `Usage: interpreter worker [--agent-name ${DEFAULT_AGENT_NAME}] [--max-rooms ${DEFAULT_MAX_ROOMS}] [--health-port 8081]
+const HELP = `Usage: interpreter worker [--agent-name ${DEFAULT_AGENT_NAME}] [--max-rooms N] [--health-port 8081]
 
 Registers with LiveKit as an agent server named --agent-name and interprets each room dispatched
 to it (one job process per room, joined as "interpreter"). Rooms come from explicit dispatch: run
@@ -18,7 +22,7 @@ to it (one job process per room, joined as "interpreter"). Rooms come from expli
 
   --agent-name NAME     the agent name dispatches address (default ${DEFAULT_AGENT_NAME}, env INTERPRETER_AGENT_NAME)
   --max-rooms N         rooms at once; the worker reports itself full there and declines more
-                        (default ${DEFAULT_MAX_ROOMS}, env INTERPRETER_MAX_ROOMS)
+                        (default ${ROOMS_PER_VCPU} per vCPU of the container or machine, env INTERPRETER_MAX_ROOMS)
   --health-port N       the framework's health and worker-info HTTP port (default 8081; 0 = any free one)
   --idle-processes N    job processes kept warm, profiles and the Speech SDK loaded (default 1)
   --drain-seconds N     on SIGTERM, how long running rooms may go on before they are asked to leave
@@ -58,8 +62,8 @@ export async function run(argv: string[]): Promise<number> {
   const env = process.env;
   let maxRooms: number, healthPort: number, idleProcesses: number, drainSeconds: number;
   try {
-    maxRooms = whole(values['max-rooms'] ?? env.INTERPRETER_MAX_ROOMS, '--max-rooms', DEFAULT_MAX_ROOMS);
-    if (maxRooms < 1) throw new RangeError('--max-rooms must be at least 1');
+    maxRooms = whole(values['max-rooms'] ?? env.INTERPRETER_MAX_ROOMS, '--max-rooms', 0);
+    if (maxRooms < 1 && (values['max-rooms'] ?? env.INTERPRETER_MAX_ROOMS) !== undefined) throw new RangeError('--max-rooms must be at least 1');
     healthPort = whole(values['health-port'], '--health-port', 8081);
     idleProcesses = whole(values['idle-processes'], '--idle-processes', 1);
     drainSeconds = whole(values['drain-seconds'], '--drain-seconds', 3600);
@@ -96,7 +100,10 @@ export async function run(argv: string[]): Promise<number> {
 
   const { initializeLogger } = await import('@livekit/agents');
   initializeLogger({ pretty: false, level: env.LOG_LEVEL ?? 'info' });
-  const { createWorker } = await import('../agent/worker.ts');
+  const { cpuCount, createWorker } = await import('../agent/worker.ts');
+  if (maxRooms === 0) maxRooms = Math.max(1, Math.floor(ROOMS_PER_VCPU * cpuCount()));
+  // In an ECS service task: scale-in protection while it has rooms (absent elsewhere).
+  const protection = (await import('../agent/task-protection.ts')).taskProtectionFromEnv(env, logger);
   // The framework reads port 0 as its default, 8081: "any free port" is found here.
   if (healthPort === 0) healthPort = await (await import('../local/ports.ts')).freeTcpPort('0.0.0.0');
   const worker = createWorker({
@@ -109,6 +116,7 @@ export async function run(argv: string[]): Promise<number> {
     idleProcesses,
     drainTimeoutMs: drainSeconds * 1000,
     cpuLoad: !values['ignore-cpu'],
+    ...(protection ? { onRoomsChanged: (rooms: number) => protection.onRoomsChanged(rooms) } : {}),
   });
 
   let stopping: Promise<void> | undefined;
@@ -123,6 +131,7 @@ export async function run(argv: string[]): Promise<number> {
         logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'drain deadline reached: asking the remaining rooms to leave');
       }
       await worker.close();
+      await protection?.close();
     })();
   };
   // A second signal while draining changes nothing (the default action would kill the worker

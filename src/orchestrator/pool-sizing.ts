@@ -34,7 +34,7 @@ export const PoolEnv = {
   scaleInIdleMinutes: 'INTERPRETER_POOL_SCALE_IN_IDLE_MINUTES',
 } as const;
 
-export const DEFAULT_POOL_SIZING: PoolSizing = { minTasks: 1, maxTasks: 10, roomsPerTask: 2, bufferRooms: 2 };
+export const DEFAULT_POOL_SIZING: PoolSizing = { minTasks: 1, maxTasks: 10, roomsPerTask: 3, bufferRooms: 3 };
 export const DEFAULT_SCALE_IN_IDLE_MINUTES = 15;
 
 /** The problems with `sizing`, one sentence each; empty when it is usable. */

@@ -114,7 +114,7 @@ describe('the bundled handler with launch: dispatch', () => {
     const ours = (await dispatches.listDispatch(room.name)).filter((d) => d.agentName === 'interpreter');
     expect(ours).toHaveLength(1);
     expect(JSON.parse(ours[0]!.metadata)).toMatchObject({ profile: FIXTURE_PROFILE, roomSid: room.sid });
-    // cdk.json: buffer 2, 2 rooms per worker: one room asks for ceil(3 / 2) = 2 tasks.
+    // cdk.json: buffer 3, 3 rooms per worker: one room asks for ceil(4 / 3) = 2 tasks.
     expect(ecs.commandCalls(UpdateServiceCommand).map((c) => c.args[0].input)).toEqual([{ cluster: 'interpreter-cluster', service: SERVICE_ARN, desiredCount: 2 }]);
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     await livekit.rooms.deleteRoom(room.name);

@@ -35,7 +35,7 @@ function statementsOfRole(roleLogicalId: string): unknown[] {
 
 describe('cdk.json', () => {
   it('chooses the warm pool and states its settings', () => {
-    expect(cdkJsonContext()).toMatchObject({ launch: 'dispatch', minWorkers: 1, maxWorkers: 10, roomsPerWorker: 2, bufferRooms: 2, scaleInIdleMinutes: 15 });
+    expect(cdkJsonContext()).toMatchObject({ launch: 'dispatch', minWorkers: 1, maxWorkers: 10, roomsPerWorker: 3, bufferRooms: 3, scaleInIdleMinutes: 15 });
   });
 });
 
@@ -132,7 +132,7 @@ describe('the handlers in dispatch mode', () => {
         [PoolEnv.minTasks]: '1',
         [PoolEnv.maxTasks]: '8',
         [PoolEnv.roomsPerTask]: '3',
-        [PoolEnv.bufferRooms]: '2',
+        [PoolEnv.bufferRooms]: '3',
         [PoolEnv.scaleInIdleMinutes]: '15',
         [OrchestratorEnv.ledgerTable]: ref(stack, stack.ledger.table),
       });

@@ -17,7 +17,7 @@ describe('readSettings', () => {
       webhookConcurrency: 5,
       maxAgents: 20,
       launch: 'dispatch',
-      pool: { minWorkers: 1, maxWorkers: 10, roomsPerWorker: 2, bufferRooms: 2, scaleInIdleMinutes: 15 },
+      pool: { minWorkers: 1, maxWorkers: 10, roomsPerWorker: 3, bufferRooms: 3, scaleInIdleMinutes: 15 },
     });
   });
 

@@ -65,7 +65,7 @@ describe('poolSettings (the Lambda environment)', () => {
       sizing: { minTasks: 2, maxTasks: 8, roomsPerTask: 3, bufferRooms: 1 },
       scaleInIdleMinutes: 20,
     });
-    expect(poolSettings(env).sizing).toEqual({ minTasks: 1, maxTasks: 10, roomsPerTask: 2, bufferRooms: 2 });
+    expect(poolSettings(env).sizing).toEqual({ minTasks: 1, maxTasks: 10, roomsPerTask: 3, bufferRooms: 3 });
   });
 
   it('says what is missing or wrong', () => {
