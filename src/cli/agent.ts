@@ -20,7 +20,8 @@ Exits when the room empties or ends, on SIGTERM (after draining), or at the prof
 Environment: ${AgentEnv.livekitUrl}, ${AgentEnv.livekitApiKey}, ${AgentEnv.livekitApiSecret};
 ${AgentEnv.azureSpeechKey} with ${AgentEnv.azureSpeechRegion} or ${AgentEnv.azureSpeechEndpoint};
 AZURE_SPEECH_RESOURCE_KIND (speech: two target languages per session, or foundry), AZURE_SPEECH_TIER
-(S0 or F0), AZURE_SPEECH_MAX_SESSIONS (Azure concurrency quota, default: the tier's, 100 or 1); LOG_LEVEL.`;
+(S0 or F0), AZURE_SPEECH_MAX_SESSIONS (Azure concurrency quota, default: the tier's, 100 or 1); LOG_LEVEL;
+LOG_FORMAT (json or pretty; default: pretty on a terminal, JSON otherwise).`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -41,7 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const { createLogger } = await import('../orchestrator/log.ts');
+  const { createLogger, logFormat } = await import('../orchestrator/log.ts');
   const { DEFAULT_PROFILES_PATH, findProfile, loadProfilesOrThrow, ProfileError, SpeechResourceError } = await import('../profiles/index.ts');
   const { agentSettingsFromEnv } = await import('../agent/settings.ts');
   let settings;
@@ -81,7 +82,8 @@ export async function run(argv: string[]): Promise<number> {
     const { checkAzureSettings, interpretRoom } = await import('../agent/run.ts');
     const { initializeLogger } = await import('@livekit/agents');
     // The framework's realtime sessions log through its logger, which must exist first.
-    initializeLogger({ pretty: false, level: env.LOG_LEVEL ?? 'info' });
+    // On a terminal its own pretty form (pino-pretty in this process); JSON everywhere else.
+    initializeLogger({ pretty: logFormat(env) === 'pretty', level: env.LOG_LEVEL ?? 'info' });
     checkAzureSettings(config);
     const token = await agentToken(config);
     const { RtcRoomIO } = await import('../agent/rtc-room.ts');
