@@ -7,8 +7,8 @@
  * node_modules. The layer is measured and started: every runtime dependency must load from it.
  * Slow (a CDK synth and an esbuild bundle).
  */
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { fork, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -121,6 +121,46 @@ describe('the agent image', () => {
     expect(check.stdout).toContain(join(app, 'dist/src/worker-job.js'));
     // Nothing the framework looks for at import is missing (it warns on stderr when one is).
     expect(check.stderr).toBe('');
+  });
+
+  it('forks a job process the way @livekit/agents does: the job file imports and prewarms', async () => {
+    // The framework forks `./job_proc_lazy_main.js` beside its own (bundled) code, and the worker
+    // resolves `./worker-job.js` beside its chunk: one flat folder makes both true.
+    const dist = join(app, 'dist/src');
+    expect(readdirSync(dist, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name)).toEqual([]);
+    const chunks = readdirSync(dist).filter((f) => f.endsWith('.js') && readFileSync(join(dist, f), 'utf8').includes('job_proc_lazy_main'));
+    expect(chunks.length).toBeGreaterThan(0);
+
+    // The framework's first exchange with a job process (ipc/supervised_proc.js): initializeRequest
+    // in, initializeResponse out once the agent's prewarm (here: loading the profiles) is done.
+    const initialize = (profiles: string) =>
+      new Promise<{ initialized: boolean; code: number | null }>((resolve, reject) => {
+        const child = fork(join(dist, 'job_proc_lazy_main.js'), [join(dist, 'worker-job.js')], {
+          cwd: app,
+          env: { PATH: process.env.PATH, HOME: process.env.HOME, NODE_ENV: 'production', INTERPRETER_PROFILES: profiles },
+          stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        });
+        let initialized = false;
+        const timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new Error('the job process neither initialized nor exited within 90 s'));
+        }, 90_000);
+        child.on('message', (message: { case?: string }) => {
+          if (message.case === 'initializeResponse') {
+            initialized = true;
+            child.send({ case: 'shutdownRequest' });
+          }
+        });
+        child.on('exit', (code) => {
+          clearTimeout(timer);
+          resolve({ initialized, code });
+        });
+        child.send({ case: 'initializeRequest', value: { loggerOptions: { pretty: false, level: 'warn' }, pingInterval: 2_500, pingTimeout: 90_000, highPingThreshold: 500, sessionEndTimeout: 10_000 } });
+      });
+    expect(await initialize(join(app, 'profiles.json'))).toEqual({ initialized: true, code: 0 });
+    // Its prewarm really reads the profiles: without them the process exits uninitialized (the
+    // framework then reports "process exited before initializing").
+    expect((await initialize(join(app, 'no-profiles.json'))).initialized).toBe(false);
   });
 
   // WORKER: `interpreter worker` (src/cli/worker.ts) is the lead's; once it is in main this runs.
