@@ -31,7 +31,7 @@ ENV INTERPRETER_PROFILES=/app/profiles.json
 # beat is older than 30 s, so a wedged agent (alive, its loop blocked) turns unhealthy.
 ENV INTERPRETER_HEARTBEAT_FILE=/tmp/interpreter-heartbeat
 HEALTHCHECK --interval=15s --timeout=10s --start-period=60s --retries=3 \
-  CMD ["node", "bin/interpreter.js", "health", "--max-age-seconds", "30"]
+  CMD ["node", "/app/bin/interpreter.js", "health", "--max-age-seconds", "30"]
 # The image's `node` user (uid 1000); the files stay root-owned and read-only to it.
 USER node
 # SIGTERM reaches node directly (exec form), so the agent drains before ECS's stopTimeout.

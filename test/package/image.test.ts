@@ -170,19 +170,27 @@ describe('the agent image', () => {
     expect(help.stdout).toMatch(/worker/);
   });
 
-  it('runs `interpreter health`: healthy on a fresh heartbeat, unhealthy on an old one or none', () => {
+  it("runs the Dockerfile's HEALTHCHECK command: healthy on a fresh heartbeat, unhealthy on an old one or none", () => {
+    const runtime = stage(dockerfile, 'runtime').join('\n');
+    const heartbeatEnv = /^ENV INTERPRETER_HEARTBEAT_FILE=(\S+)$/m.exec(runtime);
+    expect(heartbeatEnv?.[1]).toBe('/tmp/interpreter-heartbeat');
+    const cmd = /^HEALTHCHECK [^\n]*\\\n\s+CMD (\[.*\])$/m.exec(runtime);
+    expect(cmd, 'HEALTHCHECK ... CMD [exec form]').not.toBeNull();
+    const [command, ...args] = (JSON.parse(cmd![1]!) as string[]).map((arg) => arg.replace(/^\/app\//, `${app}/`));
+    expect(command).toBe('node');
+    expect(args.slice(1)).toEqual(['health', '--max-age-seconds', '30']);
+    // The same command, the image's /app being the staged folder, the heartbeat file a test one.
+    const healthcheck = (file: string) =>
+      spawnSync(process.execPath, args, { cwd: app, encoding: 'utf8', env: { PATH: process.env.PATH, NODE_ENV: 'production', INTERPRETER_HEARTBEAT_FILE: file }, timeout: 60_000 });
     const file = join(work, 'heartbeat');
     writeFileSync(file, `${Date.now()}\n`);
-    const fresh = interpreter(['health', '--max-age-seconds', '30'], { INTERPRETER_HEARTBEAT_FILE: file });
+    const fresh = healthcheck(file);
     expect(fresh.status, fresh.stderr).toBe(0);
     writeFileSync(file, `${Date.now() - 60_000}\n`);
-    const old = interpreter(['health', '--max-age-seconds', '30'], { INTERPRETER_HEARTBEAT_FILE: file });
+    const old = healthcheck(file);
     expect(old.status).toBe(1);
     expect(old.stderr).toMatch(/unhealthy: the last heartbeat is 6\d\.\d s old/);
-    const none = interpreter(['health', '--max-age-seconds', '30'], { INTERPRETER_HEARTBEAT_FILE: join(work, 'missing') });
-    expect(none.status).toBe(1);
-    // The Dockerfile's HEALTHCHECK runs this same command with the heartbeat file it sets.
-    expect(stage(dockerfile, 'runtime').join('\n')).toMatch(/ENV INTERPRETER_HEARTBEAT_FILE=\S+[\s\S]*HEALTHCHECK [^\n]*\\\n\s+CMD \["node", "bin\/interpreter\.js", "health", "--max-age-seconds", "30"\]/);
+    expect(healthcheck(join(work, 'missing')).status).toBe(1);
   });
 
   // Last: it breaks the staged layer on purpose.
