@@ -21,6 +21,7 @@ const commands: Record<string, Command> = {
   web: { summary: 'serve the listener app (pick a language, hear it, read captions) for a LiveKit server', load: () => import('./cli/web.ts') },
   agent: { summary: 'run the interpreter agent for one room', load: () => import('./cli/agent.ts') },
   worker: { summary: 'run a warm agent server that LiveKit dispatches rooms to', load: () => import('./cli/worker.ts') },
+  health: { summary: "exit 0 while the agent's heartbeat is fresh, 1 when stale (the container health check)", load: () => import('./cli/health.ts') },
   bench: { summary: 'run the benchmarks and write bench/results/', load: () => import('./cli/bench.ts') },
 };
 

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { AgentEnv, roomFromEnv } from '../common/launch-contract.ts';
 
 const HELP = `Usage: interpreter agent --room NAME --profile NAME [--profiles PATH]
+       interpreter agent --check-imports
 
 Joins one LiveKit room as identity "interpreter" and interprets every speaker into the profile's
 languages: one audio track "interpretation-<lang>" per spoken language and lk.transcription captions.
@@ -16,21 +17,32 @@ Exits when the room empties or ends, on SIGTERM (after draining), or at the prof
                     launchers use the environment only: any room name arrives intact)
   --profile NAME    profile to apply (env ${AgentEnv.profile})
   --profiles PATH   folder of YAML profiles or a JSON bundle (env ${AgentEnv.profilesPath}, default configs)
+  --check-imports   load every runtime dependency (the agents framework and sharp, rtc-node's native
+                    library, the Speech SDK, pino, the worker's job file) and exit: 0 when all load
 
 Environment: ${AgentEnv.livekitUrl}, ${AgentEnv.livekitApiKey}, ${AgentEnv.livekitApiSecret};
 ${AgentEnv.azureSpeechKey} with ${AgentEnv.azureSpeechRegion} or ${AgentEnv.azureSpeechEndpoint};
 AZURE_SPEECH_RESOURCE_KIND (speech: two target languages per session, or foundry), AZURE_SPEECH_TIER
-(S0 or F0), AZURE_SPEECH_MAX_SESSIONS (Azure concurrency quota, default: the tier's, 100 or 1); LOG_LEVEL.`;
+(S0 or F0), AZURE_SPEECH_MAX_SESSIONS (Azure concurrency quota, default: the tier's, 100 or 1); LOG_LEVEL;
+LOG_FORMAT (json or pretty; default: pretty on a terminal, JSON otherwise); INTERPRETER_HEARTBEAT_FILE
+(beat into it every 5 s for \`interpreter health\`; the image sets it).`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { room: { type: 'string' }, profile: { type: 'string' }, profiles: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      room: { type: 'string' },
+      profile: { type: 'string' },
+      profiles: { type: 'string' },
+      'check-imports': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     console.log(HELP);
     return 0;
   }
+  if (values['check-imports']) return checkImports();
   const env = process.env;
   const room = values.room ?? roomFromEnv(env);
   // Launchers pass the sid: the agent then joins only that room, not a later one of the same name.
@@ -41,7 +53,7 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
 
-  const { createLogger } = await import('../orchestrator/log.ts');
+  const { createLogger, logFormat } = await import('../orchestrator/log.ts');
   const { DEFAULT_PROFILES_PATH, findProfile, loadProfilesOrThrow, ProfileError, SpeechResourceError } = await import('../profiles/index.ts');
   const { agentSettingsFromEnv } = await import('../agent/settings.ts');
   let settings;
@@ -72,6 +84,15 @@ export async function run(argv: string[]): Promise<number> {
 
   const { AgentStartError, agentToken, roomExists } = await import('../agent/room-check.ts');
   const config = { room, ...(roomSid ? { roomSid } : {}), profile, ...settings, logger };
+  // From here the agent's event loop beats for `interpreter health` (when the image asks for it).
+  const { startHeartbeatFromEnv } = await import('../agent/heartbeat.ts');
+  let heartbeat;
+  try {
+    heartbeat = startHeartbeatFromEnv(env);
+  } catch (error) {
+    console.error(`interpreter agent: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
   try {
     if (!(await roomExists(config))) {
       logger.info(`room ${room}${roomSid ? ` (sid ${roomSid})` : ''} no longer exists; nothing to interpret`);
@@ -81,7 +102,8 @@ export async function run(argv: string[]): Promise<number> {
     const { checkAzureSettings, interpretRoom } = await import('../agent/run.ts');
     const { initializeLogger } = await import('@livekit/agents');
     // The framework's realtime sessions log through its logger, which must exist first.
-    initializeLogger({ pretty: false, level: env.LOG_LEVEL ?? 'info' });
+    // On a terminal its own pretty form (pino-pretty in this process); JSON everywhere else.
+    initializeLogger({ pretty: logFormat(env) === 'pretty', level: env.LOG_LEVEL ?? 'info' });
     checkAzureSettings(config);
     const token = await agentToken(config);
     const { RtcRoomIO } = await import('../agent/rtc-room.ts');
@@ -104,5 +126,70 @@ export async function run(argv: string[]): Promise<number> {
       return 1;
     }
     throw error;
+  } finally {
+    heartbeat?.stop();
   }
+}
+
+/**
+ * Loads what a real start loads, without a room: an image missing a package (or a bundle that
+ * lost one) fails here, loudly, instead of at a meeting. Each line names what was proved.
+ */
+async function checkImports(): Promise<number> {
+  const checks: [string, () => Promise<string>][] = [
+    ['pino', async () => {
+      const { createLogger } = await import('../orchestrator/log.ts');
+      createLogger({ format: 'json', destination: { write: () => undefined } }).info('probe');
+      return 'logger created';
+    }],
+    ['@livekit/agents', async () => {
+      // Its import loads sharp's native library too.
+      const agents = await import('@livekit/agents');
+      if (typeof agents.initializeLogger !== 'function' || typeof agents.AgentServer !== 'function') throw new Error('exports missing');
+      return 'framework loaded (with sharp)';
+    }],
+    ['@livekit/rtc-node', async () => {
+      const { AudioResampler } = await import('@livekit/rtc-node');
+      // A resampler lives in the native FFI library: creating one proves the library loads and answers.
+      const resampler = new AudioResampler(48_000, 24_000, 1);
+      resampler.flush();
+      return 'native FFI library answered';
+    }],
+    ['microsoft-cognitiveservices-speech-sdk', async () => {
+      // CommonJS: a bundle's dynamic import gives its exports as `default` only (Node names them too).
+      type SpeechSdk = typeof import('microsoft-cognitiveservices-speech-sdk');
+      const loaded = (await import('microsoft-cognitiveservices-speech-sdk')) as SpeechSdk & { default?: SpeechSdk };
+      const sdk = loaded.SpeechTranslationConfig ? loaded : loaded.default;
+      if (!sdk) throw new Error('the module has no exports');
+      const config = sdk.SpeechTranslationConfig.fromSubscription('check-imports', 'westeurope');
+      config.addTargetLanguage('fr');
+      config.close();
+      return 'translation config created';
+    }],
+    ['the interpreter', async () => {
+      await Promise.all([import('../agent/run.ts'), import('../agent/rtc-room.ts'), import('../agent/room-check.ts'), import('../agent/heartbeat.ts')]);
+      return 'agent modules loaded';
+    }],
+    ['the worker job file', async () => {
+      const { existsSync } = await import('node:fs');
+      const { pathToFileURL } = await import('node:url');
+      const { jobFile } = await import('../agent/worker.ts');
+      const file = jobFile();
+      if (!existsSync(file)) throw new Error(`${file} does not exist: @livekit/agents job processes could not import it`);
+      const job = (await import(pathToFileURL(file).href)) as { default?: { entry?: unknown } };
+      if (typeof job.default?.entry !== 'function') throw new Error(`${file} exports no agent`);
+      return file;
+    }],
+  ];
+  let failed = 0;
+  for (const [name, check] of checks) {
+    try {
+      console.log(`ok    ${name}: ${await check()}`);
+    } catch (error) {
+      failed += 1;
+      console.error(`FAIL  ${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (failed > 0) console.error(`interpreter agent --check-imports: ${failed} of ${checks.length} failed; the image or install is missing what they name`);
+  return failed > 0 ? 1 : 0;
 }
