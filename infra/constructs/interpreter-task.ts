@@ -126,15 +126,17 @@ export class InterpreterTask extends Construct {
         [AgentEnv.azureSpeechRegion]: EcsSecret.fromSecretsManager(props.secrets.azureSpeech, AzureSecretField.region),
       },
       stopTimeout: Duration.seconds(DRAIN_SECONDS),
-      // RunTask tasks are not replaced when unhealthy; this marks a wedged agent in the console.
-      // The service replaces a worker that is not registered with LiveKit (the framework's `/`,
-      // served on 0.0.0.0 by default: IPv4, hence 127.0.0.1 rather than localhost).
+      // A per-room agent keeps a heartbeat file from its event loop (`interpreter health` fails when
+      // it is stale: a wedged agent, not merely a live process); RunTask tasks are not replaced when
+      // unhealthy, but ECS marks them and reconcile's orphan pass sees the room unserved. The
+      // service replaces a worker that is not registered with LiveKit (the framework's `/`, served
+      // on 0.0.0.0 by default: IPv4, hence 127.0.0.1 rather than localhost).
       healthCheck: {
         command: worker
           ? ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${WORKER_HEALTH_PORT}/').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`]
-          : ['CMD', 'node', '-e', 'process.kill(1, 0)'],
-        interval: Duration.seconds(30),
-        timeout: Duration.seconds(5),
+          : ['CMD', 'node', '/app/bin/interpreter.js', 'health', '--max-age-seconds', '30'],
+        interval: Duration.seconds(worker ? 30 : 15),
+        timeout: Duration.seconds(worker ? 5 : 10),
         retries: 3,
         // A worker prewarms its job processes (profiles, Speech SDK) before it registers.
         startPeriod: Duration.seconds(worker ? 60 : 30),

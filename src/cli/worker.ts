@@ -139,6 +139,8 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 
+  // A wedged event loop stops the beat (`interpreter health`), when INTERPRETER_HEARTBEAT_FILE is set.
+  const heartbeat = (await import('../agent/heartbeat.ts')).startHeartbeatFromEnv(env);
   logger.info({ livekit: settings.livekit.url, maxRooms, healthPort, idleProcesses }, `worker registering with ${settings.livekit.url} as agent '${agentName}'`);
   try {
     await worker.run();
@@ -147,5 +149,6 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   await stopping;
+  heartbeat?.stop();
   return 0;
 }

@@ -170,7 +170,7 @@ describe('the agent task', () => {
             { Name: AgentEnv.azureSpeechRegion, ValueFrom: secretField(stack.secrets.azureSpeech, 'region') },
           ],
           StopTimeout: 120,
-          HealthCheck: Match.objectLike({ Command: ['CMD', 'node', '-e', 'process.kill(1, 0)'] }),
+          HealthCheck: Match.objectLike({ Command: ['CMD', 'node', '/app/bin/interpreter.js', 'health', '--max-age-seconds', '30'] }),
           LogConfiguration: { LogDriver: 'awslogs', Options: Match.objectLike({ 'awslogs-group': ref(stack, stack.task.logGroup) }) },
         }),
       ],
