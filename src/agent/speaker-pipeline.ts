@@ -83,8 +83,12 @@ export class SpeakerPipeline {
     for (const { session } of this.sessions.values()) session.pushAudio(frame);
   }
 
-  /** Opens what the specs add, closes what they drop; sessions in both keep running untouched. */
-  async apply(specs: readonly SessionSpec[]): Promise<void> {
+  /**
+   * Opens what the specs add, closes what they drop; sessions in both keep running untouched.
+   * `mayOpen` is asked before each open (the room's rate limit): what it refuses stays unopened
+   * and is counted in `deferred`, for a later re-plan. Closing runs on in `closing`.
+   */
+  apply(specs: readonly SessionSpec[], mayOpen: () => boolean = () => true): { deferred: number; closing: Promise<void> } {
     const wanted = new Map(specs.map((s) => [s.key, s]));
     for (const key of this.failed) if (!wanted.has(key)) this.failed.delete(key);
     const closing: Promise<void>[] = [];
@@ -94,8 +98,13 @@ export class SpeakerPipeline {
         closing.push(this.closeSession(open));
       }
     }
+    let deferred = 0;
     for (const spec of specs) {
       if (this.sessions.has(spec.key) || this.failed.has(spec.key)) continue;
+      if (!mayOpen()) {
+        deferred++;
+        continue;
+      }
       try {
         this.sessions.set(spec.key, { spec, session: this.open(spec) });
       } catch (error) {
@@ -103,7 +112,7 @@ export class SpeakerPipeline {
         this.hooks.sessionFailed(spec, error instanceof Error ? error : new Error(String(error)));
       }
     }
-    await Promise.all(closing);
+    return { deferred, closing: Promise.all(closing).then(() => undefined) };
   }
 
   /** Lets the current utterances finish (bounded), then closes every session. */

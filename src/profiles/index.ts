@@ -13,6 +13,7 @@ export { DEFAULT_PROFILES_PATH, loadProfiles, loadProfilesSync, writeProfileBund
 export { explainMatch, findProfile, matchOrder, matchRoom, parseRoomMetadata } from './match.ts';
 export { captionGroups, DEFAULT_SESSION_QUOTA, findSpeakerRule, PERSONAL_VOICE_NAME, personalVoiceWarnings, planRoom, planSpeaker, sessionsOf } from './plan.ts';
 export type { RecognizerPlan, RoomPlan, RoomPlanInput } from './plan.ts';
+export { PROFILE_DEFAULTS } from './normalize.ts';
 export { COST_ASSUMPTIONS, PRICES, recognizerCostPerHour, type RecognizerCostInput } from './prices.ts';
 export {
   DEFAULT_SPEECH_RESOURCE,
