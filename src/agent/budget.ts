@@ -13,9 +13,11 @@
  *
  * Inside one process, rooms share one `SessionBudget`: each room holds what its plan keeps.
  */
+import { SpeechResourceError } from '../common/azure-resource.ts';
 
 export class SessionBudget {
   private readonly held = new Map<object, number>();
+  private readonly waiting = new Set<() => void>();
   private total = 0;
 
   /** @param limit sessions this process may hold at once, across its rooms */
@@ -28,11 +30,19 @@ export class SessionBudget {
     return Math.max(0, this.limit - (this.total - (this.held.get(owner) ?? 0)));
   }
 
-  /** Records what `owner` holds now (0 releases it). */
+  /** Records what `owner` holds now (0 releases it); fewer than before tells the other rooms. */
   hold(owner: object, sessions: number): void {
-    this.total += sessions - (this.held.get(owner) ?? 0);
+    const before = this.held.get(owner) ?? 0;
+    this.total += sessions - before;
     if (sessions > 0) this.held.set(owner, sessions);
     else this.held.delete(owner);
+    if (sessions < before) for (const freed of [...this.waiting]) freed();
+  }
+
+  /** Calls `freed` whenever some room gives sessions back; returns the unsubscribe. */
+  onFreed(freed: () => void): () => void {
+    this.waiting.add(freed);
+    return () => this.waiting.delete(freed);
   }
 
   get inUse(): number {
@@ -40,7 +50,8 @@ export class SessionBudget {
   }
 }
 
-export class BudgetSettingError extends Error {
+/** A setting of the Azure Speech resource's use: the CLI and the worker report it as they report the others. */
+export class BudgetSettingError extends SpeechResourceError {
   override name = 'BudgetSettingError';
 }
 

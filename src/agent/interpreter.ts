@@ -68,6 +68,7 @@ export class RoomInterpreter {
   /** Sessions being closed after a re-plan dropped them; `stop()` waits for them. */
   private readonly closing = new Set<Promise<void>>();
   private stopped = false;
+  private unsubscribeBudget: (() => void) | undefined;
   /** Re-plans run (for tests and benchmarks: the work a room's changes cause). */
   replans = 0;
 
@@ -137,6 +138,12 @@ export class RoomInterpreter {
     on('participantJoined', seen);
     on('attributesChanged', seen);
     for (const participant of room.participants()) seen(participant);
+    // Sessions another room of this process gave back may admit a waiting speaker here.
+    this.unsubscribeBudget = this.options.budget?.onFreed(() => {
+      if (this.stopped) return;
+      this.admitWaiting();
+      this.requestReplan();
+    });
     // Always-on languages are published at once so listeners can subscribe before anyone speaks.
     if (!profile.onDemand) {
       await Promise.all(profile.languages.targets.filter((t) => t.voice.kind !== 'none').map((t) => this.languageMixer(t.language)));
@@ -150,6 +157,7 @@ export class RoomInterpreter {
     for (const [event, listener] of Object.entries(this.listeners)) this.options.room.off(event as keyof RoomEvents, listener as never);
     clearTimeout(this.replanTimer);
     this.languages.stop();
+    this.unsubscribeBudget?.();
     this.options.budget?.hold(this, 0);
     // One deadline for the whole drain: sessions finishing and tracks playing out share it.
     const deadline = performance.now() + drainMs;

@@ -1,16 +1,19 @@
 /**
- * Session opens per room, rate-limited: a token bucket holding a minute's worth, refilled
- * evenly. A re-plan that wants more opens than there are tokens opens what it may; the rest wait
+ * Session opens per room, rate-limited: a token bucket holding ten seconds' worth (at least
+ * one), refilled evenly: a room starting with 20 sessions opens them at once at the default 120 a
+ * minute, a room churning opens no more than the rate. A re-plan that wants more opens than there are tokens opens what it may; the rest wait
  * for the next token (the interpreter re-plans then), none is dropped.
  */
 export class OpenLimiter {
   private tokens: number;
   private last = performance.now();
   private readonly perMs: number;
+  private readonly burst: number;
 
-  constructor(private readonly perMinute: number) {
+  constructor(perMinute: number) {
     if (!(perMinute > 0)) throw new RangeError(`session opens per minute must be > 0, got ${perMinute}`);
-    this.tokens = perMinute;
+    this.burst = Math.max(1, Math.ceil(perMinute / 6));
+    this.tokens = this.burst;
     this.perMs = perMinute / 60_000;
   }
 
@@ -30,7 +33,7 @@ export class OpenLimiter {
 
   private refill(): void {
     const now = performance.now();
-    this.tokens = Math.min(this.perMinute, this.tokens + (now - this.last) * this.perMs);
+    this.tokens = Math.min(this.burst, this.tokens + (now - this.last) * this.perMs);
     this.last = now;
   }
 }

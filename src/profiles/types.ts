@@ -53,7 +53,7 @@ export interface ProfileLimits {
   replanDebounceMs?: number;
   /** Seconds a language's sessions stay open after its last listener left (onDemand). Filled by the loader. */
   languageLingerSeconds?: number;
-  /** Azure sessions the agent may open in this room per minute (a burst of a minute's worth, then paced). Filled by the loader. */
+  /** Azure sessions the agent may open in this room per minute (a burst of ten seconds' worth, then paced). Filled by the loader. */
   sessionOpensPerMinute?: number;
 }
 
