@@ -34,6 +34,8 @@ export interface RoomInterpreterOptions {
   maxAzureSessions?: number;
   /** The process's share of the deployment's session budget, shared by its rooms (`budget.ts`). */
   budget?: SessionBudget;
+  /** Nothing sent to Azure for this long closes a speaker's sessions until audio goes again (default 20 s). */
+  idleCloseMs?: number;
   /** Mixer latency samples (benchmarks): arrival to playout of each utterance's first frame. */
   onMixLatency?: (ms: number, fromSilence: boolean) => void;
 }
@@ -91,10 +93,18 @@ export class RoomInterpreter {
     return [...this.pipelines.keys()];
   }
 
+  /** Sessions planned (dormant ones too: they hold their place in the quota). */
   sessionCount(): number {
     let total = 0;
     for (const pipeline of this.pipelines.values()) total += pipeline.sessionCount;
     return total;
+  }
+
+  /** Per speaker: audio in, audio sent to each of their sessions (ms), idle closes and reopens. */
+  audioStats(): Record<string, { inputMs: number; sentMs: number; idleCloses: number; reopens: number }> {
+    const stats: Record<string, { inputMs: number; sentMs: number; idleCloses: number; reopens: number }> = {};
+    for (const [identity, p] of this.pipelines) stats[identity] = { ...p.audio, idleCloses: p.idleCloses, reopens: p.reopens };
+    return stats;
   }
 
   /** People in the room (not agents). */
@@ -119,6 +129,12 @@ export class RoomInterpreter {
       room.on(event, listener);
     };
     on('microphoneSubscribed', (track) => this.addMicrophone(track));
+    on('microphoneMuted', (identity, trackSid, muted) => {
+      const track = this.microphones.get(identity);
+      if (track?.trackSid !== trackSid) return;
+      track.muted = muted;
+      this.pipelines.get(identity)?.setMuted(muted);
+    });
     on('microphoneUnsubscribed', (identity, trackSid) => {
       // Only the track being read: a republished microphone's old track may go after the new one came.
       if (this.microphones.get(identity)?.trackSid === trackSid) this.dropMicrophone(identity);
@@ -230,7 +246,12 @@ export class RoomInterpreter {
       return;
     }
     if (this.skipped.delete(track.participant)) this.notice(`${track.participant} is now being interpreted.`);
-    const pipeline = new SpeakerPipeline(track.participant, track.trackSid, this.hooksFor(track));
+    const gate = profile.speechGate;
+    const pipeline = new SpeakerPipeline(track.participant, track.trackSid, this.hooksFor(track), {
+      ...(gate ? { gate } : {}),
+      ...(this.options.idleCloseMs !== undefined ? { idleCloseMs: this.options.idleCloseMs } : {}),
+      muted: track.muted ?? false,
+    });
     this.pipelines.set(track.participant, pipeline);
     logger.info({ speaker: track.participant, sessions: specs.map((s) => s.key) }, 'interpreting speaker');
     // Through the quota check with everyone else: two speakers admitted at once must not both fit.
