@@ -16,6 +16,7 @@ import { AudioMixer } from './mixer.ts';
 import type { SessionBudget } from './budget.ts';
 import { ListenerLanguages } from './listener-languages.ts';
 import { OpenLimiter } from './open-limiter.ts';
+import { Coalesced } from './coalesced.ts';
 import { NOTICE_TOPIC, type MicrophoneTrack, type ParticipantInfo, type RoomEvents, type RoomIO } from './room-io.ts';
 import { SpeakerPipeline, sessionSpecs, type SessionSpec } from './speaker-pipeline.ts';
 
@@ -64,15 +65,15 @@ export class RoomInterpreter {
   private readonly languages: ListenerLanguages;
   private readonly opens: OpenLimiter;
   private readonly debounceMs: number;
-  private replanTimer: NodeJS.Timeout | undefined;
-  private replanRunning = false;
-  private replanAgain = false;
+  private readonly replanner: Coalesced;
   /** Sessions being closed after a re-plan dropped them; `stop()` waits for them. */
   private readonly closing = new Set<Promise<void>>();
   private stopped = false;
   private unsubscribeBudget: (() => void) | undefined;
   /** Re-plans run (for tests and benchmarks: the work a room's changes cause). */
-  replans = 0;
+  get replans(): number {
+    return this.replanner.runs;
+  }
 
   constructor(private readonly options: RoomInterpreterOptions) {
     this.resource = options.resource ?? DEFAULT_SPEECH_RESOURCE;
@@ -81,6 +82,7 @@ export class RoomInterpreter {
     const limits = options.profile.limits;
     this.debounceMs = limits.replanDebounceMs ?? PROFILE_DEFAULTS.replanDebounceMs;
     this.opens = new OpenLimiter(limits.sessionOpensPerMinute ?? PROFILE_DEFAULTS.sessionOpensPerMinute);
+    this.replanner = new Coalesced(() => this.replanNow(), (error) => options.logger.error({ err: String(error) }, 're-planning sessions failed'));
     this.languages = new ListenerLanguages((limits.languageLingerSeconds ?? PROFILE_DEFAULTS.languageLingerSeconds) * 1000, () => this.listenersChanged());
   }
 
@@ -158,7 +160,7 @@ export class RoomInterpreter {
     this.unsubscribeBudget = this.options.budget?.onFreed(() => {
       if (this.stopped) return;
       this.admitWaiting();
-      this.requestReplan();
+      this.replanner.request(this.debounceMs);
     });
     // Always-on languages are published at once so listeners can subscribe before anyone speaks.
     if (!profile.onDemand) {
@@ -171,7 +173,7 @@ export class RoomInterpreter {
     if (this.stopped) return;
     this.stopped = true;
     for (const [event, listener] of Object.entries(this.listeners)) this.options.room.off(event as keyof RoomEvents, listener as never);
-    clearTimeout(this.replanTimer);
+    this.replanner.stop();
     this.languages.stop();
     this.unsubscribeBudget?.();
     this.options.budget?.hold(this, 0);
@@ -255,7 +257,7 @@ export class RoomInterpreter {
     this.pipelines.set(track.participant, pipeline);
     logger.info({ speaker: track.participant, sessions: specs.map((s) => s.key) }, 'interpreting speaker');
     // Through the quota check with everyone else: two speakers admitted at once must not both fit.
-    this.requestReplan();
+    this.replanner.request(this.debounceMs);
   }
 
   private dropMicrophone(identity: string): void {
@@ -273,7 +275,7 @@ export class RoomInterpreter {
     const closing = pipeline.close();
     // The freed slot goes to whoever has waited longest, and sessions the quota held back get another chance.
     this.admitWaiting();
-    this.requestReplan();
+    this.replanner.request(this.debounceMs);
     await closing;
   }
 
@@ -298,37 +300,7 @@ export class RoomInterpreter {
 
   /** Listener languages changed: only on-demand profiles plan by them. */
   private listenersChanged(): void {
-    if (this.options.profile.onDemand) this.requestReplan();
-  }
-
-  /** Asks for a re-plan: at most one is pending, `debounceMs` after the first change asked for it. */
-  private requestReplan(delayMs = this.debounceMs): void {
-    if (this.stopped || this.replanTimer) return;
-    this.replanTimer = setTimeout(() => {
-      this.replanTimer = undefined;
-      void this.runReplan();
-    }, delayMs);
-  }
-
-  /** Re-plans run one at a time, so two quick changes cannot open a session twice. */
-  private async runReplan(): Promise<void> {
-    if (this.replanRunning) {
-      this.replanAgain = true;
-      return;
-    }
-    this.replanRunning = true;
-    try {
-      do {
-        this.replanAgain = false;
-        if (this.stopped) return;
-        this.replans++;
-        this.replanNow();
-      } while (this.replanAgain);
-    } catch (error) {
-      this.options.logger.error({ err: String(error) }, 're-planning sessions failed');
-    } finally {
-      this.replanRunning = false;
-    }
+    if (this.options.profile.onDemand) this.replanner.request(this.debounceMs);
   }
 
   private replanNow(): void {
@@ -343,7 +315,7 @@ export class RoomInterpreter {
     this.options.budget?.hold(this, plans.reduce((n, [, specs]) => n + specs.length, 0));
     if (deferred > 0) {
       this.options.logger.info({ deferred }, 'session opens rate-limited; re-planning when allowed');
-      this.requestReplan(Math.max(this.debounceMs, this.opens.waitMs()));
+      this.replanner.request(Math.max(this.debounceMs, this.opens.waitMs()));
     }
   }
 
@@ -403,7 +375,7 @@ export class RoomInterpreter {
       },
       detectedLanguage: (language: string) => {
         logger.info({ speaker: track.participant, language }, 'speaker language detected');
-        if (this.pipelines.has(track.participant)) this.requestReplan();
+        if (this.pipelines.has(track.participant)) this.replanner.request(this.debounceMs);
       },
       sessionFailed: (spec: SessionSpec, error: Error) => {
         logger.error({ speaker: track.participant, session: spec.key, err: error.message }, 'interpretation session failed; other speakers continue');
