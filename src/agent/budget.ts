@@ -4,8 +4,8 @@
  * Azure counts concurrent sessions per resource (100 on S0 by default), for every agent using
  * that resource at once; a per-process cap alone bounds nothing when the pool grows. The budget
  * here is a **static share**: the deployment's total (`AZURE_SPEECH_SESSION_BUDGET`) divided by
- * the agent processes that may run at once (`AZURE_SPEECH_BUDGET_AGENTS`, the pool's maximum
- * rooms), rounded down. It needs no coordination, so it holds when agents crash, partition or
+ * the agent processes that may run at once (`AZURE_SPEECH_BUDGET_AGENTS`, else the orchestrator's
+ * `INTERPRETER_MAX_AGENTS`), rounded down. It needs no coordination, so it holds when agents crash, partition or
  * scale out, and it never oversubscribes the resource. Its cost: a busy room cannot borrow what
  * an idle room leaves unused. Pooling (a leased counter in the orchestrator's DynamoDB ledger,
  * conditional updates, leases that expire with a crashed agent) would use the budget fully at the
@@ -60,6 +60,8 @@ export const BudgetEnv = {
   total: 'AZURE_SPEECH_SESSION_BUDGET',
   /** Agent processes (rooms) that may run at once and share the total. */
   agents: 'AZURE_SPEECH_BUDGET_AGENTS',
+  /** The orchestrator's own bound on agents running at once: the share's divisor when the above is unset. */
+  maxAgents: 'INTERPRETER_MAX_AGENTS',
 } as const;
 
 /**
@@ -69,9 +71,11 @@ export const BudgetEnv = {
 export function agentBudgetFromEnv(env: NodeJS.ProcessEnv): number | undefined {
   const total = wholeNumber(env, BudgetEnv.total, 0);
   if (total === undefined) return undefined;
-  const agents = wholeNumber(env, BudgetEnv.agents, 1);
+  const agents = wholeNumber(env, BudgetEnv.agents, 1) ?? wholeNumber(env, BudgetEnv.maxAgents, 1);
   if (agents === undefined) {
-    throw new BudgetSettingError(`${BudgetEnv.total} is set but ${BudgetEnv.agents} is not: set it to the most agents (rooms) that run at once, so each takes ${BudgetEnv.total} / ${BudgetEnv.agents}`);
+    throw new BudgetSettingError(
+      `${BudgetEnv.total} is set but neither ${BudgetEnv.agents} nor ${BudgetEnv.maxAgents} is: set one to the most agents (rooms) that run at once, so each takes ${BudgetEnv.total} / agents`,
+    );
   }
   return Math.floor(total / agents);
 }

@@ -195,7 +195,9 @@ describe('the deployment budget', () => {
     expect(agentBudgetFromEnv({})).toBeUndefined();
     expect(agentBudgetFromEnv({ AZURE_SPEECH_SESSION_BUDGET: '100', AZURE_SPEECH_BUDGET_AGENTS: '8' })).toBe(12);
     expect(agentBudgetFromEnv({ AZURE_SPEECH_SESSION_BUDGET: '4', AZURE_SPEECH_BUDGET_AGENTS: '8' })).toBe(0);
-    expect(() => agentBudgetFromEnv({ AZURE_SPEECH_SESSION_BUDGET: '100' })).toThrow(/AZURE_SPEECH_BUDGET_AGENTS is not/);
+    expect(agentBudgetFromEnv({ AZURE_SPEECH_SESSION_BUDGET: '100', INTERPRETER_MAX_AGENTS: '20' })).toBe(5);
+    expect(agentBudgetFromEnv({ AZURE_SPEECH_SESSION_BUDGET: '100', AZURE_SPEECH_BUDGET_AGENTS: '10', INTERPRETER_MAX_AGENTS: '20' })).toBe(10);
+    expect(() => agentBudgetFromEnv({ AZURE_SPEECH_SESSION_BUDGET: '100' })).toThrow(/neither AZURE_SPEECH_BUDGET_AGENTS nor INTERPRETER_MAX_AGENTS is/);
     expect(() => agentBudgetFromEnv({ AZURE_SPEECH_SESSION_BUDGET: 'lots', AZURE_SPEECH_BUDGET_AGENTS: '2' })).toThrow(/whole number >= 0, got "lots"/);
     expect(() => agentBudgetFromEnv({ AZURE_SPEECH_SESSION_BUDGET: '10', AZURE_SPEECH_BUDGET_AGENTS: '0' })).toThrow(BudgetSettingError);
     expect(agentSettingsFromEnv({ AZURE_SPEECH_SESSION_BUDGET: '90', AZURE_SPEECH_BUDGET_AGENTS: '4' }).sessionBudget).toBe(22);
