@@ -1,9 +1,12 @@
 /**
  * The whole system in one stack, read top to bottom like the architecture diagram:
- * secrets -> network -> agent task -> launch ledger -> webhook endpoint -> reconcile schedule -> outputs.
+ * secrets -> network -> agent task (and, with `launch: dispatch`, the worker pool running it)
+ * -> launch ledger -> webhook endpoint -> reconcile schedule -> outputs.
+ * `launch: task` is the per-room stack: no service, RunTask per room.
  * Environment-agnostic unless a VPC lookup needs an account and region.
  */
 import { CfnOutput, CfnParameter, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
 import { AgentNetwork } from './constructs/agent-network.ts';
 import { InterpreterSecrets } from './constructs/secrets.ts';
@@ -11,6 +14,7 @@ import { InterpreterTask } from './constructs/interpreter-task.ts';
 import { LaunchLedger } from './constructs/launch-ledger.ts';
 import { ReconcileSchedule } from './constructs/reconcile-schedule.ts';
 import { WebhookEndpoint } from './constructs/webhook-endpoint.ts';
+import { WorkerPool } from './constructs/worker-pool.ts';
 import { acknowledgeAcceptedFindings } from './nag-suppressions.ts';
 import type { StagedProfileBundle } from './profile-bundle.ts';
 import type { InfraSettings } from './settings.ts';
@@ -27,6 +31,9 @@ export class InterpreterStack extends Stack {
   readonly secrets: InterpreterSecrets;
   readonly network: AgentNetwork;
   readonly task: InterpreterTask;
+  /** Only with `launch: dispatch`. */
+  readonly pool?: WorkerPool;
+  readonly poolAlarm?: Alarm;
   readonly ledger: LaunchLedger;
   readonly webhook: WebhookEndpoint;
   readonly reconcile: ReconcileSchedule;
@@ -62,7 +69,9 @@ export class InterpreterStack extends Stack {
       memoryMiB: settings.taskMemoryMiB,
       cpuArchitecture: settings.cpuArchitecture,
       logRetention: settings.logRetention,
+      ...(settings.launch === 'dispatch' ? { role: 'worker' as const, maxRooms: settings.pool.roomsPerWorker } : {}),
     });
+    if (settings.launch === 'dispatch') this.pool = new WorkerPool(this, 'Pool', { network: this.network, task: this.task, pool: settings.pool });
     this.ledger = new LaunchLedger(this, 'Ledger');
     const orchestrator = {
       projectRoot,
@@ -70,12 +79,15 @@ export class InterpreterStack extends Stack {
       livekitUrl,
       secrets: this.secrets,
       task: this.task,
+      ...(this.pool ? { pool: this.pool } : {}),
       ledger: this.ledger,
       maxAgents: settings.maxAgents,
       logRetention: settings.logRetention,
     };
     this.webhook = new WebhookEndpoint(this, 'Webhook', { ...orchestrator, reservedConcurrency: settings.webhookConcurrency });
     this.reconcile = new ReconcileSchedule(this, 'Reconcile', { ...orchestrator, reservedConcurrency: settings.webhookConcurrency > 0 ? 1 : 0 });
+
+    this.poolAlarm = this.pool?.alarmOnScalingFailures([this.webhook.logGroup, this.reconcile.logGroup]);
 
     new CfnOutput(this, 'WebhookUrl', {
       value: this.webhook.url.url,
@@ -84,6 +96,10 @@ export class InterpreterStack extends Stack {
     new CfnOutput(this, 'ClusterName', { value: this.task.cluster.clusterName });
     new CfnOutput(this, 'TaskDefinitionArn', { value: this.task.taskDefinition.taskDefinitionArn });
     new CfnOutput(this, 'TaskDefinitionFamily', { value: this.task.taskDefinition.family });
+    if (this.pool) {
+      new CfnOutput(this, 'WorkerServiceName', { value: this.pool.service.serviceName, description: 'The ECS Service of interpreter workers (the warm pool)' });
+      if (this.poolAlarm) new CfnOutput(this, 'PoolScalingAlarmName', { value: this.poolAlarm.alarmName, description: 'Alarm when the worker pool cannot be resized (attach an action to be told)' });
+    }
     new CfnOutput(this, 'AzureSpeechSecretArn', { value: this.secrets.azureSpeech.secretArn });
     new CfnOutput(this, 'LiveKitSecretArn', { value: this.secrets.livekit.secretArn });
 
@@ -91,6 +107,7 @@ export class InterpreterStack extends Stack {
       secrets: this.secrets,
       network: this.network,
       task: this.task,
+      ...(this.pool ? { pool: this.pool } : {}),
       ledger: this.ledger,
       launcherRoles: [this.webhook.function.role, this.reconcile.function.role].filter((role) => role !== undefined),
     });

@@ -9,18 +9,21 @@ import type { AgentNetwork } from './constructs/agent-network.ts';
 import type { InterpreterSecrets } from './constructs/secrets.ts';
 import type { InterpreterTask } from './constructs/interpreter-task.ts';
 import type { LaunchLedger } from './constructs/launch-ledger.ts';
+import type { WorkerPool } from './constructs/worker-pool.ts';
 
 export interface AcknowledgedParts {
   secrets: InterpreterSecrets;
   network: AgentNetwork;
   task: InterpreterTask;
   ledger: LaunchLedger;
+  /** With `launch: dispatch`. */
+  pool?: WorkerPool;
   /** The roles of the webhook and reconcile functions. */
   launcherRoles: IConstruct[];
 }
 
 export function acknowledgeAcceptedFindings(parts: AcknowledgedParts): void {
-  const { secrets, network, task, ledger, launcherRoles } = parts;
+  const { secrets, network, task, ledger, launcherRoles, pool } = parts;
 
   Validations.of(ledger.table).acknowledge({
     id: 'AwsSolutions-DDB3',
@@ -51,6 +54,15 @@ export function acknowledgeAcceptedFindings(parts: AcknowledgedParts): void {
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: 'ecr:GetAuthorizationToken (added by CDK to the execution role for image pulls) has no resource-level permissions; every other execution-role statement names its repository, log group or secret.',
   });
+
+  const clusterId = Stack.of(task).getLogicalId(task.cluster.node.defaultChild as never);
+  if (pool) {
+    Validations.of(task.taskDefinition.taskRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<${clusterId}>/*]`,
+      reason: 'A worker protects its own task from scale-in (the ECS agent endpoint calls ecs:UpdateTaskProtection with this role). Task ids are assigned when the service starts a task, so the statement names the tasks of this cluster (task/<cluster>/*); the role belongs to the worker task alone.',
+    });
+    return;
+  }
 
   const tasksOfCluster = `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<${Stack.of(task).getLogicalId(task.cluster.node.defaultChild as never)}>/*`;
   for (const role of launcherRoles) {

@@ -5,8 +5,28 @@
  * asks for a VPC lookup.
  */
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_POOL_SIZING, DEFAULT_SCALE_IN_IDLE_MINUTES, poolSizingProblems } from '../src/orchestrator/pool-sizing.ts';
 
 export type CpuArchitectureName = 'x86_64' | 'arm64';
+
+/**
+ * How rooms get their interpreter: `dispatch`, an explicit dispatch to a warm pool of worker
+ * tasks (an ECS Service, seconds or less); `task`, a Fargate task per room (strict isolation,
+ * tens of seconds to start).
+ */
+export type LaunchMode = 'dispatch' | 'task';
+
+/** The warm pool (`launch: dispatch`), sized by the rule in src/orchestrator/pool-sizing.ts. */
+export interface PoolSettings {
+  minWorkers: number;
+  maxWorkers: number;
+  /** Rooms one worker task interprets at once (the worker's `--max-rooms`). */
+  roomsPerWorker: number;
+  /** Free room slots kept warm beyond the open rooms. */
+  bufferRooms: number;
+  /** How long the pool must be larger than needed before reconcile shrinks it. */
+  scaleInIdleMinutes: number;
+}
 
 export interface InfraSettings {
   /** LiveKit server URL (`wss://...`). Absent: `cdk deploy` asks for the `LiveKitUrl` parameter. */
@@ -30,6 +50,8 @@ export interface InfraSettings {
   /** Import existing secrets instead of creating placeholders (complete ARNs). */
   azureSecretArn?: string;
   livekitSecretArn?: string;
+  launch: LaunchMode;
+  pool: PoolSettings;
 }
 
 /** A setting that cannot be used; the message says which one and what is accepted. */
@@ -117,6 +139,21 @@ export function readSettings(context: ContextReader, env: NodeJS.ProcessEnv = pr
     problems.push(`logRetentionDays: ${retentionDays} is not a CloudWatch retention; use one of ${validRetention.join(', ')}`);
   }
 
+  const launch = raw('launch') ?? 'dispatch';
+  if (launch !== 'dispatch' && launch !== 'task') problems.push(`launch: '${launch}' must be dispatch (a warm worker pool) or task (a Fargate task per room)`);
+  const pool: PoolSettings = {
+    minWorkers: integer('minWorkers', DEFAULT_POOL_SIZING.minTasks),
+    maxWorkers: integer('maxWorkers', DEFAULT_POOL_SIZING.maxTasks),
+    roomsPerWorker: integer('roomsPerWorker', DEFAULT_POOL_SIZING.roomsPerTask),
+    bufferRooms: integer('bufferRooms', DEFAULT_POOL_SIZING.bufferRooms),
+    scaleInIdleMinutes: integer('scaleInIdleMinutes', DEFAULT_SCALE_IN_IDLE_MINUTES),
+  };
+  // The same check the handlers make at run time, in the settings' own names.
+  const names: Record<string, string> = { minTasks: 'minWorkers', maxTasks: 'maxWorkers', roomsPerTask: 'roomsPerWorker' };
+  for (const problem of poolSizingProblems({ minTasks: pool.minWorkers, maxTasks: pool.maxWorkers, roomsPerTask: pool.roomsPerWorker, bufferRooms: pool.bufferRooms })) {
+    problems.push(problem.replace(/\b(minTasks|maxTasks|roomsPerTask)\b/g, (name) => names[name] ?? name));
+  }
+
   const settings: InfraSettings = {
     profilesDir: raw('profiles') ?? 'configs',
     privateSubnets: flag('privateSubnets'),
@@ -126,6 +163,8 @@ export function readSettings(context: ContextReader, env: NodeJS.ProcessEnv = pr
     logRetention: retentionDays as RetentionDays,
     webhookConcurrency: integer('webhookConcurrency', 5),
     maxAgents: integer('maxAgents', 20),
+    launch: launch === 'task' ? 'task' : 'dispatch',
+    pool,
   };
   if (settings.maxAgents < 1) problems.push('maxAgents: must be at least 1');
   if (livekitUrl !== undefined) settings.livekitUrl = livekitUrl;

@@ -20,6 +20,7 @@ const commands: Record<string, Command> = {
   check: { summary: 'check the LiveKit and Azure settings before a meeting, with the fix for each failure', load: () => import('./cli/check.ts') },
   web: { summary: 'serve the listener app (pick a language, hear it, read captions) for a LiveKit server', load: () => import('./cli/web.ts') },
   agent: { summary: 'run the interpreter agent for one room', load: () => import('./cli/agent.ts') },
+  worker: { summary: 'run a warm agent server that LiveKit dispatches rooms to', load: () => import('./cli/worker.ts') },
   bench: { summary: 'run the benchmarks and write bench/results/', load: () => import('./cli/bench.ts') },
 };
 

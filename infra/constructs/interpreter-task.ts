@@ -1,10 +1,14 @@
 /**
- * The room agent as a Fargate task: an ECS cluster and a task definition whose image is built
- * from the repository's `Dockerfile`, with the validated profile bundle baked in. The handler
- * launches one task per room with RunTask; nothing runs (or costs) while no room is open.
+ * The interpreter as a Fargate task: an ECS cluster and a task definition whose image is built
+ * from the repository's `Dockerfile`, with the validated profile bundle baked in. Two roles:
  *
- * The task role is left without any policy: the agent talks to LiveKit and Azure, never to an AWS
- * API. The execution role (used by ECS, not by the agent) pulls the image, writes logs and reads
+ * - `agent` (`launch: task`): the handler launches one task per room with RunTask; nothing runs
+ *   (or costs) while no room is open. The task role has no policy: the agent calls no AWS API.
+ * - `worker` (`launch: dispatch`): `interpreter worker`, run by the pool's ECS Service
+ *   (worker-pool.ts), taking explicitly dispatched rooms. Its task role may only set its own
+ *   scale-in protection (granted there).
+ *
+ * The execution role (used by ECS, not by the program) pulls the image, writes logs and reads
  * exactly the two secrets the container references.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -40,25 +44,40 @@ export interface InterpreterTaskProps {
   memoryMiB: number;
   cpuArchitecture: CpuArchitectureName;
   logRetention: RetentionDays;
+  /** `agent` (one room, RunTask) or `worker` (dispatched rooms, an ECS Service); default agent. */
+  role?: 'agent' | 'worker';
+  /** For a worker: rooms it interprets at once (`--max-rooms`). */
+  maxRooms?: number;
 }
 
 /** The container's name, as RunTask overrides address it. */
 export const AGENT_CONTAINER_NAME = 'agent';
+export const WORKER_CONTAINER_NAME = 'worker';
+/**
+ * The framework's health and worker-info port, chosen explicitly (its default 8081 collides when
+ * two run on one host); `GET /` answers 200 while the worker is registered with LiveKit.
+ */
+export const WORKER_HEALTH_PORT = 8081;
 /** Where the image keeps the validated profiles (see Dockerfile). */
 export const IMAGE_PROFILES_PATH = '/app/profiles.json';
 /** Fargate's maximum: an agent draining on SIGTERM gets this long before SIGKILL. */
 const DRAIN_SECONDS = 120;
+/** A draining worker's rooms are asked to leave after this, well before the SIGKILL. */
+export const WORKER_DRAIN_SECONDS = 90;
 
 export class InterpreterTask extends Construct {
   readonly cluster: Cluster;
   readonly taskDefinition: FargateTaskDefinition;
   readonly container: ContainerDefinition;
   readonly logGroup: LogGroup;
+  readonly role: 'agent' | 'worker';
   private readonly network: AgentNetwork;
 
   constructor(scope: Construct, id: string, props: InterpreterTaskProps) {
     super(scope, id);
     this.network = props.network;
+    this.role = props.role ?? 'agent';
+    const worker = this.role === 'worker';
     this.cluster = new Cluster(this, 'Cluster', {
       vpc: props.network.vpc,
       enableFargateCapacityProviders: true,
@@ -77,8 +96,17 @@ export class InterpreterTask extends Construct {
     this.logGroup = new LogGroup(this, 'Logs', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
 
     const bundle = props.profileBundle;
-    this.container = this.taskDefinition.addContainer('Agent', {
-      containerName: AGENT_CONTAINER_NAME,
+    this.container = this.taskDefinition.addContainer(worker ? 'Worker' : 'Agent', {
+      containerName: worker ? WORKER_CONTAINER_NAME : AGENT_CONTAINER_NAME,
+      // The image's entrypoint runs `interpreter agent`; a worker replaces it.
+      ...(worker
+        ? {
+            entryPoint: ['node', 'bin/interpreter.js', 'worker'],
+            // SIGTERM reaches only an unprotected (idle) worker, but one that took a room in that
+            // moment must leave it cleanly before Fargate's SIGKILL at `stopTimeout`.
+            command: ['--health-port', String(WORKER_HEALTH_PORT), '--max-rooms', String(props.maxRooms ?? 1), '--drain-seconds', String(WORKER_DRAIN_SECONDS)],
+          }
+        : {}),
       image: ContainerImage.fromAsset(props.projectRoot, {
         file: 'Dockerfile',
         platform: arm ? Platform.LINUX_ARM64 : Platform.LINUX_AMD64,
@@ -86,7 +114,7 @@ export class InterpreterTask extends Construct {
         // Other syntheses may have staged other bundles beside this one; ship only ours.
         exclude: [`${bundle.contextDir}/*`, `!${bundle.contextPath}`],
       }),
-      logging: LogDriver.awsLogs({ logGroup: this.logGroup, streamPrefix: 'room' }),
+      logging: LogDriver.awsLogs({ logGroup: this.logGroup, streamPrefix: worker ? 'worker' : 'room' }),
       environment: {
         [AgentEnv.livekitUrl]: props.livekitUrl,
         [AgentEnv.profilesPath]: IMAGE_PROFILES_PATH,
@@ -99,12 +127,17 @@ export class InterpreterTask extends Construct {
       },
       stopTimeout: Duration.seconds(DRAIN_SECONDS),
       // RunTask tasks are not replaced when unhealthy; this marks a wedged agent in the console.
+      // The service replaces a worker that is not registered with LiveKit (the framework's `/`,
+      // served on 0.0.0.0 by default: IPv4, hence 127.0.0.1 rather than localhost).
       healthCheck: {
-        command: ['CMD', 'node', '-e', 'process.kill(1, 0)'],
+        command: worker
+          ? ['CMD', 'node', '-e', `fetch('http://127.0.0.1:${WORKER_HEALTH_PORT}/').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`]
+          : ['CMD', 'node', '-e', 'process.kill(1, 0)'],
         interval: Duration.seconds(30),
         timeout: Duration.seconds(5),
         retries: 3,
-        startPeriod: Duration.seconds(30),
+        // A worker prewarms its job processes (profiles, Speech SDK) before it registers.
+        startPeriod: Duration.seconds(worker ? 60 : 30),
       },
     });
   }

@@ -16,6 +16,7 @@ import type { StagedProfileBundle } from '../profile-bundle.ts';
 import type { InterpreterSecrets } from './secrets.ts';
 import type { InterpreterTask } from './interpreter-task.ts';
 import type { LaunchLedger } from './launch-ledger.ts';
+import type { WorkerPool } from './worker-pool.ts';
 
 /** The handler file, relative to the project root. */
 export const ORCHESTRATOR_ENTRY = 'src/orchestrator/lambda.ts';
@@ -33,6 +34,8 @@ export interface OrchestratorFunctionProps {
   livekitUrl: string;
   secrets: InterpreterSecrets;
   task: InterpreterTask;
+  /** `launch: dispatch`: the worker pool the handler dispatches to and sizes (no RunTask then). */
+  pool?: WorkerPool;
   ledger: LaunchLedger;
   /** Most agent tasks running at once, counted before each RunTask. */
   maxAgents: number;
@@ -53,7 +56,7 @@ export class OrchestratorFunction extends Construct {
     // An own role instead of AWSLambdaBasicExecutionRole: logs go to this one log group only.
     const role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: `${props.description} (logs, LiveKit secret, launch ledger, ECS launches)`,
+      description: `${props.description} (logs, LiveKit secret, launch ledger, ${props.pool ? 'worker pool size' : 'ECS launches'})`,
     });
     role.addToPrincipalPolicy(
       new PolicyStatement({
@@ -80,7 +83,7 @@ export class OrchestratorFunction extends Construct {
         [AgentEnv.livekitUrl]: props.livekitUrl,
         [OrchestratorEnv.livekitSecretArn]: props.secrets.livekit.secretArn,
         [AgentEnv.profilesPath]: `${LAMBDA_TASK_ROOT}/${FUNCTION_PROFILES_FILE}`,
-        ...props.task.launchEnvironment(),
+        ...(props.pool ? props.pool.launchEnvironment() : props.task.launchEnvironment()),
         [OrchestratorEnv.ledgerTable]: props.ledger.table.tableName,
         [OrchestratorEnv.maxAgents]: String(props.maxAgents),
         NODE_OPTIONS: '--enable-source-maps',
@@ -107,7 +110,8 @@ export class OrchestratorFunction extends Construct {
     });
     props.secrets.livekit.grantRead(this.function);
     props.ledger.grantLedger(this.function);
-    props.task.grantLaunch(this.function);
+    if (props.pool) props.pool.grantScaling(this.function);
+    else props.task.grantLaunch(this.function);
   }
 }
 

@@ -8,6 +8,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { OrchestratorFunction, type OrchestratorFunctionProps } from './orchestrator-function.ts';
 
@@ -18,6 +19,7 @@ export type ReconcileScheduleProps = Omit<OrchestratorFunctionProps, 'handler' |
 
 export class ReconcileSchedule extends Construct {
   readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
   readonly rule: Rule;
 
   constructor(scope: Construct, id: string, props: ReconcileScheduleProps) {
@@ -29,10 +31,11 @@ export class ReconcileSchedule extends Construct {
       ...functionProps,
       reservedConcurrency: props.reservedConcurrency ?? 1,
       handler: 'reconcileHandler',
-      description: 'Starts missing and stops orphaned interpreter tasks (lost webhooks)',
+      description: props.pool ? 'Re-dispatches rooms without an interpreter and scales the worker pool in' : 'Starts missing and stops orphaned interpreter tasks (lost webhooks)',
       timeout: Duration.seconds(50),
     });
     this.function = reconciler.function;
+    this.logGroup = reconciler.logGroup;
     this.rule = new Rule(this, 'Every', {
       description: 'Reconcile LiveKit rooms with interpreter tasks',
       schedule: Schedule.rate(every),

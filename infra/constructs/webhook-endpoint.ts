@@ -7,6 +7,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { FunctionUrlAuthType, type FunctionUrl } from 'aws-cdk-lib/aws-lambda';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { OrchestratorFunction, type OrchestratorFunctionProps } from './orchestrator-function.ts';
 
@@ -14,6 +15,7 @@ export type WebhookEndpointProps = Omit<OrchestratorFunctionProps, 'handler' | '
 
 export class WebhookEndpoint extends Construct {
   readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
   readonly url: FunctionUrl;
 
   constructor(scope: Construct, id: string, props: WebhookEndpointProps) {
@@ -21,11 +23,12 @@ export class WebhookEndpoint extends Construct {
     const handler = new OrchestratorFunction(this, 'Handler', {
       ...props,
       handler: 'handler',
-      description: 'LiveKit webhook: launches one interpreter task per room',
+      description: props.pool ? 'LiveKit webhook: dispatches rooms to the interpreter worker pool and sizes it' : 'LiveKit webhook: launches one interpreter task per room',
       // A launch waits for RunTask; LiveKit retries a webhook that fails or times out.
       timeout: Duration.seconds(30),
     });
     this.function = handler.function;
+    this.logGroup = handler.logGroup;
     this.url = this.function.addFunctionUrl({ authType: FunctionUrlAuthType.NONE });
   }
 }

@@ -17,6 +17,7 @@ import type { SessionBudget } from './budget.ts';
 import { ListenerLanguages } from './listener-languages.ts';
 import { OpenLimiter } from './open-limiter.ts';
 import { Coalesced } from './coalesced.ts';
+import { endSilenceFor } from './speech-gate.ts';
 import { NOTICE_TOPIC, type MicrophoneTrack, type ParticipantInfo, type RoomEvents, type RoomIO } from './room-io.ts';
 import { SpeakerPipeline, sessionSpecs, type SessionSpec } from './speaker-pipeline.ts';
 
@@ -250,7 +251,7 @@ export class RoomInterpreter {
     if (this.skipped.delete(track.participant)) this.notice(`${track.participant} is now being interpreted.`);
     const gate = profile.speechGate;
     const pipeline = new SpeakerPipeline(track.participant, track.trackSid, this.hooksFor(track), {
-      ...(gate ? { gate } : {}),
+      ...(gate ? { gate: { ...gate, endSilenceMs: endSilenceFor(profile.timing?.silenceMs) } } : {}),
       ...(this.options.idleCloseMs !== undefined ? { idleCloseMs: this.options.idleCloseMs } : {}),
       muted: track.muted ?? false,
     });

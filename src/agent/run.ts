@@ -3,8 +3,8 @@
  * the token come first, from `room-check.ts`, before this module and the plugin are loaded.)
  */
 import type { Logger } from 'pino';
-import { LiveInterpreterModel, type LiveInterpreterSession } from '../azure/index.ts';
-import { DEFAULT_SPEECH_RESOURCE, type Profile } from '../profiles/index.ts';
+import { LiveInterpreterModel, type LiveInterpreterOptions, type LiveInterpreterSession } from '../azure/index.ts';
+import { DEFAULT_SPEECH_RESOURCE, sessionPhrases, type Profile } from '../profiles/index.ts';
 import { RoomInterpreter } from './interpreter.ts';
 import { exitCode, superviseRoom, type ExitReason } from './lifecycle.ts';
 import type { RoomIO } from './room-io.ts';
@@ -48,7 +48,26 @@ export function sessionOpener(profile: Profile, azure: AzureSettings): (spec: Se
       // The track's rate (16 kHz by default: Azure's own, nothing resampled).
       sampleRate: profile.audio.sampleRate,
       profanity: profile.profanity,
+      ...terminologyOptions(profile, spec.speakerPhrases),
     }).session();
+}
+
+/** The profile's terminology and timing as plugin options; a speaker's own phrases join the profile's. */
+function terminologyOptions(profile: Profile, speakerPhrases: string[] | undefined): Partial<LiveInterpreterOptions> {
+  const options: Partial<LiveInterpreterOptions> = {};
+  const phrases = sessionPhrases(profile, speakerPhrases);
+  if (phrases.length > 0) {
+    options.phrases = phrases;
+    if (profile.terminology?.weight !== undefined) options.phraseWeight = profile.terminology.weight;
+  }
+  if (profile.terminology?.translatorCategory !== undefined) options.translatorCategory = profile.terminology.translatorCategory;
+  const timing = profile.timing;
+  if (timing) {
+    options.segmentation = { strategy: timing.segmentation };
+    if (timing.silenceMs !== undefined) options.segmentation.silenceMs = timing.silenceMs;
+    if (timing.maxPhraseSeconds !== undefined) options.segmentation.maxPhraseSeconds = timing.maxPhraseSeconds;
+  }
+  return options;
 }
 
 /** Interprets a joined room until it ends; returns the process exit code. */

@@ -27,6 +27,8 @@ export interface SessionSpec {
   voice?: string;
   targetLanguages: string[];
   sourceLanguages: 'auto' | string[];
+  /** The speaker rule's own phrases, added to the profile's terminology in this speaker's sessions only. */
+  speakerPhrases?: string[];
 }
 
 export interface PipelineHooks {
@@ -45,16 +47,18 @@ export interface PipelineHooks {
  */
 export function sessionSpecs(plan: SpeakerSessionPlan, captions: boolean, resourceKind: SpeechResourceKind = 'speech'): SessionSpec[] {
   if (!plan.translate) return [];
+  const own = plan.rule?.phrases?.length ? { speakerPhrases: [...plan.rule.phrases] } : {};
   const specs: SessionSpec[] = plan.voiced.map((v) => ({
     key: `voice:${v.language}:${v.voice}`,
     spokenLanguage: v.language,
     voice: v.voice,
     targetLanguages: [v.language],
     sourceLanguages: plan.source,
+    ...own,
   }));
   if (captions) {
     for (const languages of captionGroups(plan.captionOnly, resourceKind)) {
-      specs.push({ key: `captions:${languages.join(',')}`, spokenLanguage: null, targetLanguages: languages, sourceLanguages: plan.source });
+      specs.push({ key: `captions:${languages.join(',')}`, spokenLanguage: null, targetLanguages: languages, sourceLanguages: plan.source, ...own });
     }
   }
   return specs;

@@ -13,6 +13,8 @@ export interface GateSettings {
   enabled: boolean;
   preRollMs: number;
   hangoverMs: number;
+  /** Silence sent after a phrase (default `PHRASE_END_SILENCE_MS`; see `endSilenceFor`). */
+  endSilenceMs?: number;
 }
 
 export const GATE_OFF: GateSettings = { enabled: false, preRollMs: 0, hangoverMs: 0 };
@@ -23,6 +25,11 @@ export const GATE_OFF: GateSettings = { enabled: false, preRollMs: 0, hangoverMs
  * translated at once instead of when the next phrase starts, maybe minutes later.
  */
 export const PHRASE_END_SILENCE_MS = 600;
+
+/** The silence to send after a phrase when the profile sets the service's (`timing.silenceMs`): 100 ms more than it. */
+export function endSilenceFor(serviceSilenceMs: number | undefined): number {
+  return serviceSilenceMs === undefined ? PHRASE_END_SILENCE_MS : Math.max(PHRASE_END_SILENCE_MS, serviceSilenceMs + 100);
+}
 
 const frameMs = (frame: AudioFrame) => (frame.samplesPerChannel / frame.sampleRate) * 1000;
 
@@ -93,7 +100,8 @@ export class SpeechGate {
     if (!like) return;
     const samples = like.samplesPerChannel;
     const silence = new AudioFrame(new Int16Array(samples * like.channels), like.sampleRate, like.channels, samples);
-    for (let ms = 0; ms < PHRASE_END_SILENCE_MS; ms += frameMs(silence)) this.out(silence);
+    const total = this.settings.endSilenceMs ?? PHRASE_END_SILENCE_MS;
+    for (let ms = 0; ms < total; ms += frameMs(silence)) this.out(silence);
   }
 
   private out(frame: AudioFrame): void {

@@ -54,8 +54,22 @@ export default defineAgent({
     const config = { room: roomName, roomSid, profile, ...agentSettingsFromEnv(process.env), logger };
     checkAzureSettings(config);
 
+    // Joining a room that has ended creates it again (LiveKit's auto_create), under a new sid and
+    // with a `room_started` of its own: look first, and leave at once if the join found another room.
+    if (!(await roomExists(config))) {
+      logger.info(`room ${roomName} (sid ${roomSid}) has ended; not joining`);
+      ctx.shutdown('room ended');
+      return;
+    }
     const io = RtcRoomIO.wrap(ctx.room, roomName);
     await ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY);
+    const joinedSid = await ctx.room.getSid();
+    if (roomSid && joinedSid !== roomSid) {
+      logger.warn({ joined: joinedSid }, `joined room ${roomName} under another sid (it ended meanwhile); leaving`);
+      await ctx.room.disconnect();
+      ctx.shutdown('room replaced');
+      return;
+    }
     const stop = new AbortController();
     const forget = onShutdownRequest(stop);
     try {

@@ -4,6 +4,7 @@
  * jobs to take (`worker-policy.ts`, with facts from RoomService and the dispatch list), the load
  * to report, and the identity jobs join with.
  */
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { AgentServer, ServerOptions, WorkerPermissions, type JobRequest } from '@livekit/agents';
@@ -27,6 +28,11 @@ export interface WorkerSettings {
   idleProcesses?: number;
   /** How long a draining worker waits for its rooms to end (the framework's default is 60 min). */
   drainTimeoutMs?: number;
+  /**
+   * Count CPU in the load (default true). Off where the machine is shared with other work
+   * (development, tests): there the whole machine's CPU is not this worker's.
+   */
+  cpuLoad?: boolean;
   /** Told when a job is accepted and when the worker has no rooms left (ECS task protection). */
   onRoomsChanged?: (rooms: number) => void;
 }
@@ -43,8 +49,22 @@ export function jobFile(): string {
   return file;
 }
 
-/** Whole-machine CPU use between calls, 0..1 (what the framework's own load function reports). */
-function cpuSampler(): () => number {
+/**
+ * CPU use between calls, 0..1: of the container's CPU quota where cgroup v2 sets one (an ECS task:
+ * the share of its vCPUs), else of the whole machine (what the framework's own load reports).
+ */
+export function cpuSampler(): () => number {
+  const quota = cgroupQuota();
+  if (quota) {
+    let last = { usage: cgroupUsageMicros(), at: performance.now() };
+    return () => {
+      const now = { usage: cgroupUsageMicros(), at: performance.now() };
+      const elapsed = (now.at - last.at) * 1000 * quota;
+      const busy = elapsed > 0 ? Math.min(1, (now.usage - last.usage) / elapsed) : 0;
+      last = now;
+      return busy;
+    };
+  }
   const totals = () => cpus().reduce((sum, cpu) => ({ idle: sum.idle + cpu.times.idle, all: sum.all + Object.values(cpu.times).reduce((a, b) => a + b, 0) }), { idle: 0, all: 0 });
   let last = totals();
   return () => {
@@ -56,13 +76,30 @@ function cpuSampler(): () => number {
   };
 }
 
+/** CPUs the cgroup may use (`cpu.max` quota / period), or undefined when unlimited or not cgroup v2. */
+function cgroupQuota(): number | undefined {
+  try {
+    const [quota, period] = readFileSync('/sys/fs/cgroup/cpu.max', 'utf8').trim().split(/\s+/);
+    if (!quota || quota === 'max') return undefined;
+    cgroupUsageMicros();
+    return Number(quota) / Number(period ?? 100_000);
+  } catch {
+    return undefined;
+  }
+}
+
+function cgroupUsageMicros(): number {
+  const line = readFileSync('/sys/fs/cgroup/cpu.stat', 'utf8').split('\n').find((l) => l.startsWith('usage_usec'));
+  return Number(line?.split(/\s+/)[1] ?? 0);
+}
+
 export function createWorker(settings: WorkerSettings): AgentServer {
   const { livekit, logger } = settings;
   const agentName = settings.agentName ?? DEFAULT_AGENT_NAME;
   const url = roomServiceUrl(livekit.url);
   const rooms = new RoomServiceClient(url, livekit.apiKey, livekit.apiSecret, { requestTimeout: 5 });
   const dispatches = new AgentDispatchClient(url, livekit.apiKey, livekit.apiSecret, { requestTimeout: 5 });
-  const cpu = cpuSampler();
+  const cpu = settings.cpuLoad === false ? () => 0 : cpuSampler();
   // Jobs accepted and not yet seen running: the framework's count lags an accept by a moment.
   let accepting = 0;
   let server: AgentServer | undefined;
@@ -125,6 +162,13 @@ export function createWorker(settings: WorkerSettings): AgentServer {
         return workerLoad(activeRooms(), settings.maxRooms, cpu());
       },
       loadThreshold: 1,
+      // A job process imports the plugin, rtc-node and the Speech SDK before it is ready; on a busy
+      // host (or from TypeScript in a checkout) that outlasts the framework's 10 s, and a process
+      // that times out is killed and respawned in a loop. A slow start costs a warm process, not a room.
+      initializeProcessTimeout: 60_000,
+      // A job told to shut down leaves its room within its own drain (seconds); one that has not
+      // exited 20 s later is killed rather than held for the framework's 60 s.
+      shutdownProcessTimeout: 20_000,
       production: true,
       port: settings.healthPort,
       ...(settings.idleProcesses !== undefined ? { numIdleProcesses: settings.idleProcesses } : {}),

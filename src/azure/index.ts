@@ -16,6 +16,7 @@ export {
   PERSONAL_VOICE,
   V2_PATH,
 } from './options.ts';
+export { MAX_PHRASES, type SegmentationOptions, type SegmentationStrategy } from './terminology.ts';
 export type { SpeechResourceKind, SpeechTier } from '../common/azure-resource.ts';
 export type { TranslationEvent, LiveInterpreterMetrics, LiveInterpreterStats } from './events.ts';
 export { RECEIVED_AT as FRAME_RECEIVED_AT_KEY } from './synthesis-decoder.ts';

@@ -16,6 +16,7 @@ import {
   type SpeechTier,
 } from '../common/azure-resource.ts';
 import { parseLocale } from '../common/locale.ts';
+import { type ResolvedTerminology, type SegmentationOptions, resolveTerminology } from './terminology.ts';
 
 export type ProfanityMode = 'masked' | 'removed' | 'raw';
 export type OutputSampleRate = 16000 | 24000 | 48000;
@@ -72,6 +73,17 @@ export interface LiveInterpreterOptions {
    * `DEFAULT_FORWARD_AUDIO_IDLE_TIMEOUT_MS`); 0 = never.
    */
   generationTimeoutMs?: number;
+  /**
+   * Words and phrases recognition should favour (names, products, acronyms): Azure's phrase list, at
+   * most 2,000. Fixed for the session's life: open a new session to change them.
+   */
+  phrases?: string[];
+  /** How strongly the phrases are favoured, 0 (off) to 2; Azure's default 1. Needs `phrases`. */
+  phraseWeight?: number;
+  /** A Custom Translator category id (`<workspace id>-<label>-<CODE>`): translate with a customer's own model. */
+  translatorCategory?: string;
+  /** How the service ends a phrase, and so how soon each translation is spoken. */
+  segmentation?: SegmentationOptions;
 }
 
 export interface ResolvedReconnect {
@@ -96,6 +108,7 @@ export interface ResolvedOptions {
   reconnect: ResolvedReconnect;
   maxBufferedAudioMs: number;
   generationTimeoutMs: number;
+  terminology: ResolvedTerminology;
   /** Settings that will work but may disappoint; each session logs them once. */
   warnings: string[];
 }
@@ -202,6 +215,8 @@ export function resolveOptions(options: LiveInterpreterOptions, env: NodeJS.Proc
   const generationTimeoutMs = options.generationTimeoutMs ?? 8000;
   if (!(generationTimeoutMs >= 0) || !Number.isFinite(generationTimeoutMs)) fail('`generationTimeoutMs` must be a number of milliseconds >= 0 (0 = never)');
 
+  const terminology = resolveTerminology(options, fail);
+
   return {
     key: key as string,
     endpoint,
@@ -217,6 +232,7 @@ export function resolveOptions(options: LiveInterpreterOptions, env: NodeJS.Proc
     reconnect,
     maxBufferedAudioMs,
     generationTimeoutMs,
+    terminology,
     warnings,
   };
 }

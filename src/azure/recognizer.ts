@@ -22,6 +22,7 @@ import {
 } from 'microsoft-cognitiveservices-speech-sdk';
 import { SERVICE_SAMPLE_RATE } from './audio-input.ts';
 import type { ResolvedOptions } from './options.ts';
+import { applyToConfig, applyToRecognizer } from './terminology.ts';
 
 /** Bounds stop/close when the service never sends turn.end. */
 export const STOP_TIMEOUT_MS = 2000;
@@ -68,6 +69,7 @@ export class Recognizer {
     if (options.voice !== undefined) config.voiceName = options.voice;
     if (options.profanity !== undefined) config.setProfanity(PROFANITY[options.profanity]);
     config.setProperty(PropertyId.Recognizer_StopTimeoutMs, String(STOP_TIMEOUT_MS));
+    applyToConfig(options.terminology, config);
     const languages =
       options.sourceLanguages === 'auto'
         ? AutoDetectSourceLanguageConfig.fromOpenRange()
@@ -75,6 +77,7 @@ export class Recognizer {
     languages.mode = LanguageIdMode.Continuous;
     this.#push = AudioInputStream.createPushStream(AudioStreamFormat.getWaveFormatPCM(SERVICE_SAMPLE_RATE, 16, 1));
     this.#recognizer = TranslationRecognizer.FromConfig(config, languages, AudioConfig.fromStreamInput(this.#push));
+    applyToRecognizer(options.terminology, this.#recognizer);
     this.#attach();
   }
 

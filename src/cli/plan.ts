@@ -8,6 +8,7 @@ import {
   captionGroups,
   COST_ASSUMPTIONS,
   DEFAULT_PROFILES_PATH,
+  describeTerminology,
   formatProblem,
   loadProfiles,
   matchRoom,
@@ -225,7 +226,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (profile.onDemand && options.listeners.length === 0) notes.push('onDemand profile and no --listeners: no language is chosen yet, so no session opens');
   if (options.json) {
-    console.log(JSON.stringify({ ok: true, room, match: { profile: profile.name, reason: match.reason, origin: profile.origin }, speakers: speakerCount, resource: options.resource, quota: options.quota, plan, notes, prices: PRICES, assumptions: COST_ASSUMPTIONS }, null, 2));
+    console.log(JSON.stringify({ ok: true, room, match: { profile: profile.name, reason: match.reason, origin: profile.origin }, speakers: speakerCount, resource: options.resource, quota: options.quota, plan, terminology: profile.terminology ?? null, timing: profile.timing ?? null, notes, prices: PRICES, assumptions: COST_ASSUMPTIONS }, null, 2));
     return 0;
   }
   console.log(render(options, match.reason, profile, speakerCount, plan, notes));
@@ -239,6 +240,8 @@ function render(options: PlanOptions, reason: string, profile: Profile, speakerC
     `  ${speakerCount} speaker${speakerCount === 1 ? '' : 's'}${options.speakers === undefined ? ' (limits.maxSpeakers; change with --speakers)' : ''}${profile.onDemand ? `, listeners chose: ${options.listeners.join(', ') || 'none'}` : ''}`,
     '',
     `Azure resource assumed: ${describeResource(options.resource)}`,
+    '',
+    ...describeTerminology(profile),
     '',
     'Azure recognizers per speaker:',
     ...describeSpeakers(plan.speakers, options.resource),

@@ -13,14 +13,19 @@ import { DynamoLedger } from '../orchestrator/dynamo-ledger.ts';
 import { createLogger, type Logger } from '../orchestrator/log.ts';
 import { createLauncher, startWebhookService } from '../orchestrator/service.ts';
 
-const HELP = `Usage: interpreter serve [--port 8080] [--host 127.0.0.1] [--launcher local|dry-run|ecs] [--profiles configs]
+const HELP = `Usage: interpreter serve [--port 8080] [--host 127.0.0.1] [--launcher dispatch|local|task|dry-run] [--profiles configs]
 
-Takes LiveKit webhooks at POST /webhook and launches one interpreter agent per matching room.
+Takes LiveKit webhooks at POST /webhook and gets every matching room one interpreter.
   --port N            listen port (default 8080, env PORT)
   --host ADDRESS      listen address (default 127.0.0.1: put a TLS proxy in front to expose it)
   --throwaway         allow a non-loopback --host with the public dev key pair (devkey/secret);
                       anyone who reaches the port can then start agents: a throwaway machine only
-  --launcher KIND     local: child processes (default); dry-run: record only; ecs: Fargate tasks
+  --launcher KIND     dispatch: explicit dispatch to \`interpreter worker\` processes (the default when
+                      serve runs its own LiveKit server); local: a child process per room (the default
+                      with LIVEKIT_URL set); task: a Fargate task per room; dry-run: record only
+  --workers N         dispatch with serve's own LiveKit: worker processes serve starts beside it
+                      (default 1; 0 = run \`interpreter worker\` yourself)
+  --agent-name NAME   dispatch: the workers' agent name (default interpreter)
   --profiles PATH     folder of YAML profiles or a JSON bundle (default configs, env INTERPRETER_PROFILES)
   --max-agents N      most agents at once (default 20, env INTERPRETER_MAX_AGENTS)
   --reconcile-seconds N  how often to compare rooms and agents (default 30; 0 = never)
@@ -48,6 +53,7 @@ export async function run(argv: string[]): Promise<number> {
       'reconcile-seconds': { type: 'string', default: '30' },
       'relaunch-seconds': { type: 'string', default: '60' },
       'agent-name': { type: 'string' },
+      workers: { type: 'string', default: '1' },
       'livekit-port': { type: 'string', default: '7880' },
       'livekit-rtc-tcp-port': { type: 'string', default: '7881' },
       'livekit-rtc-udp-port': { type: 'string', default: '7882' },
@@ -61,9 +67,9 @@ export async function run(argv: string[]): Promise<number> {
   const logger = createLogger({ name: 'interpreter-serve' });
   const env = process.env;
   // What serve started, stopped in this order: agents (they leave their rooms), LiveKit, the emulator.
-  const started: { service?: () => Promise<void>; livekit?: () => Promise<void>; emulator?: () => Promise<void> } = {};
+  const started: { service?: () => Promise<void>; workers?: () => Promise<void>; livekit?: () => Promise<void>; emulator?: () => Promise<void> } = {};
   const stopAll = async () => {
-    for (const stop of [started.service, started.livekit, started.emulator]) await stop?.().catch(() => undefined);
+    for (const stop of [started.service, started.workers, started.livekit, started.emulator]) await stop?.().catch(() => undefined);
   };
   try {
     // No LiveKit named: run the real server here (its URL known before agents are configured).
@@ -73,7 +79,8 @@ export async function run(argv: string[]): Promise<number> {
     const credentials = localLiveKit ? { url: localLiveKit.url, apiKey: localLiveKit.apiKey, apiSecret: localLiveKit.apiSecret } : await liveKitCredentials(env);
     // Before anything starts: a refused bind must not leave an emulator or agents behind.
     assertBindAllowed(values.host, credentials, values.throwaway);
-    const kind = launcherKind(values.launcher ? { ...env, INTERPRETER_LAUNCHER: values.launcher } : env, 'local');
+    const kind = launcherKind(values.launcher ? { ...env, INTERPRETER_LAUNCHER: values.launcher } : env, localLiveKit ? 'dispatch' : 'local');
+    const workerCount = kind === 'dispatch' && localLiveKit ? whole(values.workers, '--workers') : 0;
     const settings = webhookSettings(values['max-agents'] ? { ...env, INTERPRETER_MAX_AGENTS: values['max-agents'] } : env);
     const profilesPath = values.profiles ?? env[AgentEnv.profilesPath] ?? DEFAULT_PROFILES_PATH;
     const loaded = await loadProfiles(profilesPath);
@@ -81,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
       console.error(`interpreter serve: the profiles in ${profilesPath} have errors:\n${formatProblems(loaded.problems)}`);
       return 1;
     }
-    if (kind === 'local') started.emulator = await speechForAgents(env, logger);
+    if (kind === 'local' || workerCount > 0) started.emulator = await speechForAgents(env, logger);
     const launcher = createLauncher(kind, {
       logger,
       env,
@@ -124,6 +131,10 @@ export async function run(argv: string[]): Promise<number> {
         },
       });
       started.livekit = () => server.stop();
+      if (workerCount > 0) {
+        const agentEnv = { [AgentEnv.profilesPath]: profilesPath, [AgentEnv.livekitUrl]: credentials.url, [AgentEnv.livekitApiKey]: credentials.apiKey, [AgentEnv.livekitApiSecret]: credentials.apiSecret };
+        started.workers = await startWorkers(workerCount, { ...env, ...agentEnv }, values['agent-name'], logger);
+      }
       service.startReconcile();
       logger.info(
         { livekit: server.url, apiKey: server.apiKey, rtcTcp: server.settings.rtcTcpPort, rtcUdp: server.settings.rtcUdpPort },
@@ -157,6 +168,24 @@ async function listenerApp(access: { url: string; apiKey: string; apiSecret: str
   const languages = [...new Set(profiles.flatMap((p) => p.languages.targets.map((t) => t.language)))].sort();
   const handlers = [createTokenHandler({ access }), createWebAppHandler({ root: ensureWebBuilt(), config: { livekitUrl: access.url, languages } })];
   return (request, response) => handlers.some((handle) => handle(request, response));
+}
+
+/** Worker processes beside serve's LiveKit server; their log lines are passed on, tagged by worker. */
+async function startWorkers(count: number, env: Record<string, string | undefined>, agentName: string | undefined, logger: Logger): Promise<() => Promise<void>> {
+  const { startWorkerPool } = await import('../local/worker-pool.ts');
+  const pool = await startWorkerPool({
+    count,
+    env,
+    args: agentName ? ['--agent-name', agentName] : [],
+    onLine: (worker, line, stream) => {
+      const log = logger.child({ worker });
+      if (stream === 'stderr') log.warn({ stream }, line);
+      else log.info({ stream }, line);
+    },
+    onExit: (worker, code, signal) => logger.info({ worker, code, signal }, `worker ${worker} exited with ${signal ?? `code ${code}`}`),
+  });
+  logger.info({ workers: pool.pids }, `started ${count} interpreter worker(s) for dispatch`);
+  return () => pool.stop();
 }
 
 /** With no Azure credentials, local agents talk to an in-process emulator instead. */

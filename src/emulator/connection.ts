@@ -69,6 +69,7 @@ export class EmulatedConnection {
     switch (message.path) {
       case 'speech.context':
         this.synthesize = applySpeechContext(message.text ?? '', this.record);
+        this.logTerminology();
         // A new speech.context opens a new turn: its audio starts with a fresh RIFF header.
         this.turnStarted = false;
         this.detector = undefined;
@@ -118,8 +119,9 @@ export class EmulatedConnection {
 
   private newDetector(): UtteranceDetector {
     const turnEndSamples = (this.behaviour.turnEndSilenceMs / 1000) * this.sampleRate;
+    const { endSilenceMs, maxUtteranceMs } = this.phraseTiming();
     return new UtteranceDetector(
-      { sampleRate: this.sampleRate, threshold: this.options.speechThreshold ?? 500, endSilenceMs: this.options.endSilenceMs ?? 500 },
+      { sampleRate: this.sampleRate, threshold: this.options.speechThreshold ?? 500, endSilenceMs, ...(maxUtteranceMs ? { maxUtteranceMs } : {}) },
       {
         speechStart: (start) => {
           this.armIdleClose();
@@ -138,6 +140,30 @@ export class EmulatedConnection {
         },
       },
     );
+  }
+
+  private logTerminology(): void {
+    const { phrases, phraseWeight, translationCategory, segmentation } = this.record;
+    const parts = [
+      phrases ? `phrases=${phrases.length} weight=${phraseWeight ?? '-'} (recorded, not used)` : '',
+      translationCategory ? `category=${translationCategory}` : '',
+      segmentation ? `segmentation=${segmentation.mode ?? '-'} silence=${segmentation.segmentationSilenceTimeoutMs ?? '-'} max=${segmentation.segmentationForcedTimeoutMs ?? '-'}` : '',
+    ].filter(Boolean);
+    if (parts.length > 0) this.log(`speech.context ${parts.join(' ')}`);
+  }
+
+  /**
+   * The silence that ends a phrase: what the client's `speech.context` asks for
+   * (`segmentationSilenceTimeoutMs`), else the service default, "500 a typical default" in a range of
+   * 100 to 5000 ms (how-to-recognize-speech, C# include, "Change how silence is handled"). The
+   * Semantic strategy ends phrases at sentence ends; the emulator understands no speech, so there it
+   * keeps the default silence. A requested maximum (`segmentationForcedTimeoutMs`) cuts longer speech.
+   */
+  private phraseTiming(): { endSilenceMs: number; maxUtteranceMs: number | undefined } {
+    const requested = this.record.segmentation;
+    const endSilenceMs = requested?.segmentationSilenceTimeoutMs ?? this.options.endSilenceMs ?? 500;
+    this.record.phraseSilenceMs = endSilenceMs;
+    return { endSilenceMs, maxUtteranceMs: requested?.segmentationForcedTimeoutMs };
   }
 
   private speechStarted(start: number): void {

@@ -1,18 +1,30 @@
 /**
  * What a client asks for, read from its `speech.context` and `event` messages as Speech SDK 1.52
  * writes them (notes azure-speech 3.2): target languages, the synthesis voice, language-id mode and
- * candidates, profanity; and the runtime language update `addTargetLanguage` sends, which carries
- * `synthesis.defaultVoices` when a voice is set (sdk-js #993; TranslationRecognizer.updateLanguages).
+ * candidates, profanity, the phrase list (`dgi`, DynamicGrammarBuilder.generateGrammarObject), the
+ * Custom Translator category (`translation.category`) and segmentation
+ * (`phraseDetection.<mode>.segmentation`, ServiceRecognizerBase.setSpeechSegmentationTimeoutJson);
+ * and the runtime language update `addTargetLanguage` sends, which carries `synthesis.defaultVoices`
+ * when a voice is set (sdk-js #993; TranslationRecognizer.updateLanguages).
  */
-import type { ConnectionRecord } from './types.ts';
+import type { ConnectionRecord, SegmentationRecord } from './types.ts';
+
+interface PhraseDetection {
+  enrichment?: { profanity?: string };
+  mode?: string;
+  conversation?: { segmentation?: SegmentationRecord };
+  interactive?: { segmentation?: SegmentationRecord };
+  dictation?: { segmentation?: SegmentationRecord };
+}
 
 interface SpeechContext {
-  translation?: { targetLanguages?: string[]; onSuccess?: { action?: string } };
+  translation?: { targetLanguages?: string[]; onSuccess?: { action?: string }; category?: string };
+  dgi?: { groups?: { type?: string; items?: { text?: string }[] }[]; bias?: number };
   /** Added to later contexts once languages were updated at runtime. */
   translationcontext?: { to?: string[] };
   synthesis?: { defaultVoices?: Record<string, string> };
   languageId?: { languages?: string[]; mode?: string };
-  phraseDetection?: { enrichment?: { profanity?: string } };
+  phraseDetection?: PhraseDetection;
 }
 
 interface LanguageUpdate {
@@ -25,6 +37,7 @@ interface LanguageUpdate {
 /** Applies a `speech.context` to the record; returns whether the client wants synthesis. */
 export function applySpeechContext(text: string, record: ConnectionRecord): boolean {
   const context = JSON.parse(text || '{}') as SpeechContext;
+  record.speechContext = context as Record<string, unknown>;
   const targets = context.translationcontext?.to ?? context.translation?.targetLanguages;
   if (targets?.length) record.targetLanguages = [...targets];
   const voice = firstVoice(context.synthesis?.defaultVoices) ?? record.query.voice;
@@ -33,6 +46,7 @@ export function applySpeechContext(text: string, record: ConnectionRecord): bool
   if (context.languageId?.languages) record.sourceLanguages = context.languageId.languages;
   const profanity = context.phraseDetection?.enrichment?.profanity;
   if (profanity) record.profanity = profanity;
+  applyTerminology(context, record);
   return Boolean(voice) && (context.translation?.onSuccess?.action ?? 'Synthesize') === 'Synthesize';
 }
 
@@ -48,6 +62,20 @@ export function applyEvent(text: string, record: ConnectionRecord): boolean | un
   const voice = firstVoice(event.synthesis?.defaultVoices);
   if (voice) record.voice = voice;
   return record.voice !== undefined;
+}
+
+/** Each `speech.context` states the whole list and settings again (SpeechContext.toJSON rebuilds `dgi`). */
+function applyTerminology(context: SpeechContext, record: ConnectionRecord): void {
+  const items = (context.dgi?.groups ?? []).flatMap((group) => group.items ?? []);
+  const phrases = items.map((item) => item.text).filter((text): text is string => typeof text === 'string');
+  if (phrases.length > 0) record.phrases = phrases;
+  else delete record.phrases;
+  if (typeof context.dgi?.bias === 'number' && phrases.length > 0) record.phraseWeight = context.dgi.bias;
+  else delete record.phraseWeight;
+  if (typeof context.translation?.category === 'string') record.translationCategory = context.translation.category;
+  const detection = context.phraseDetection;
+  const segmentation = detection?.conversation?.segmentation ?? detection?.interactive?.segmentation ?? detection?.dictation?.segmentation;
+  if (segmentation) record.segmentation = { ...segmentation };
 }
 
 function firstVoice(voices: Record<string, string> | undefined): string | undefined {

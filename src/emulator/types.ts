@@ -36,6 +36,21 @@ export interface ConnectionRecord {
   sourceLanguages: string[];
   /** Profanity option from `speech.context`, if set. */
   profanity?: string;
+  /** The latest `speech.context` as the client sent it (parsed JSON): what reached the wire. */
+  speechContext?: Record<string, unknown>;
+  /**
+   * The phrase list (`dgi`) of the latest `speech.context`, as sent. Recorded only: the emulator does
+   * no speech recognition, so the phrases change nothing it answers.
+   */
+  phrases?: string[];
+  /** The phrase list's weight (`dgi.bias`; the SDK sends 1 unless told otherwise). */
+  phraseWeight?: number;
+  /** `translation.category`: a Custom Translator category id. Recorded only (translations stay deterministic). */
+  translationCategory?: string;
+  /** `phraseDetection.<mode>.segmentation` of the latest `speech.context`, as sent. */
+  segmentation?: SegmentationRecord;
+  /** Silence that ended this connection's phrases (the requested one, else the service default). */
+  phraseSilenceMs?: number;
   /** `event` messages that changed the target languages (`addTargetLanguage` on a running recognizer). */
   languageUpdates: number;
   openedAt: number;
@@ -44,6 +59,13 @@ export interface ConnectionRecord {
   utterances: number;
   audioBytes: number;
   turns: number;
+}
+
+export interface SegmentationRecord {
+  /** `Normal`, `Custom` or `Semantic` (SDK `SegmentationMode`). */
+  mode?: string;
+  segmentationSilenceTimeoutMs?: number;
+  segmentationForcedTimeoutMs?: number;
 }
 
 export interface UtteranceInfo {
@@ -98,7 +120,10 @@ export interface EmulatorOptions extends EmulatorBehaviour {
   detectLanguage?: string | ((utterance: UtteranceInfo) => string);
   /** RMS (of 16-bit samples) above which a 10 ms frame counts as speech (default 500). */
   speechThreshold?: number;
-  /** Silence that ends an utterance, i.e. a phrase (default 500 ms). */
+  /**
+   * Silence that ends a phrase when the client asks for none (`segmentationSilenceTimeoutMs` in
+   * `speech.context` wins). Default 500 ms, the service's documented typical default.
+   */
   endSilenceMs?: number;
   faults?: EmulatorFaults;
   log?: (line: string) => void;

@@ -63,6 +63,16 @@ export class DispatchLauncher implements Launcher {
 
     const existing = await this.call('ListDispatch', () => this.dispatches.listDispatch(request.room));
     const ours = existing.filter((d) => d.agentName === this.agentName);
+    // A dispatch made for another sid of this name means a dispatch created this room (it raced the
+    // old room's end): its `room_started` is not a meeting, and its workers decline the job.
+    const foreign = ours.find((d) => {
+      const sid = parseDispatchMetadata(d.metadata)?.roomSid;
+      return sid !== undefined && sid !== request.roomSid;
+    });
+    if (foreign) {
+      logger.warn({ room: request.room, sid: request.roomSid, dispatch: foreign.id }, 'room was created by a dispatch for an earlier sid; not dispatching');
+      return { status: 'already-running' };
+    }
     // A dispatch made for this launch (a redelivered webhook, or a retry after a lost answer).
     const same = ours.find((d) => request.launchId !== undefined && parseDispatchMetadata(d.metadata)?.launchId === request.launchId);
     if (same) return { status: 'already-running', agent: agent(Date.now(), same.id) };

@@ -7,26 +7,39 @@
  * Lambda freezes a function once it has answered, so work cannot go on after the answer as it
  * does in `serve`: the handler answers when the launch is done. The ECS launcher's time budget
  * (10 s) keeps that well inside LiveKit's 30 s, and a failure is a 5xx that LiveKit retries.
+ *
+ * Two launchers (`INTERPRETER_LAUNCHER`): `task`, a Fargate task per room, and `dispatch`, an
+ * explicit dispatch to the warm pool of workers (an ECS Service). In dispatch mode the webhook
+ * also scales the pool out when a room starts, and reconcile scales it in after an idle period
+ * (pool-scaler.ts); a scaling failure is logged and never fails the webhook: the room has its
+ * dispatch, and the next reconcile corrects the size.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { AgentEnv } from '../common/launch-contract.ts';
 import { DEFAULT_PROFILES_PATH, loadProfilesOrThrow } from '../profiles/index.ts';
-import { ecsSettings, httpUrl, liveKitCredentials, webhookSettings } from './config.ts';
+import { httpUrl, launcherKind, liveKitCredentials, webhookSettings } from './config.ts';
 import { DynamoLedger } from './dynamo-ledger.ts';
-import { EcsLauncher } from './ecs-launcher.ts';
 import { MAX_WEBHOOK_BYTES } from './http-server.ts';
 import { MemoryLedger } from './ledger.ts';
 import { RoomLaunches } from './launches.ts';
 import { createLogger } from './log.ts';
-import { reconcile, type ReconcileReport } from './reconcile.ts';
-import { createWebhookHandler, type WebhookHandler } from './webhook.ts';
+import { PoolScaler, type ScaleResult } from './pool-scaler.ts';
+import { activeRooms, poolSettings } from './pool-sizing.ts';
+import { reconcile, type ListedRoom, type ReconcileReport } from './reconcile.ts';
+import { createLauncher } from './service.ts';
+import { createWebhookHandler, errorMessage, type WebhookHandler } from './webhook.ts';
 
 const logger = createLogger({ name: 'interpreter-webhook' });
 
+/** What reconcile returns; `pool` in dispatch mode (absent when the pool could not be scaled). */
+export type LambdaReconcileReport = ReconcileReport & { pool?: ScaleResult; poolError?: string };
+
 interface Runtime {
   handle: WebhookHandler;
-  reconcileOnce: () => Promise<ReconcileReport>;
+  reconcileOnce: () => Promise<LambdaReconcileReport>;
+  /** Dispatch mode: raise the pool to what the open rooms need (never lowers it). */
+  scaleOut?: () => Promise<void>;
 }
 
 let runtime: Promise<Runtime> | undefined;
@@ -36,22 +49,52 @@ async function buildRuntime(): Promise<Runtime> {
   const profiles = await loadProfilesOrThrow(env[AgentEnv.profilesPath] ?? DEFAULT_PROFILES_PATH);
   const credentials = await liveKitCredentials(env);
   const settings = webhookSettings(env);
-  const launcher = new EcsLauncher({ ...ecsSettings(env), logger, maxAgents: settings.maxAgents });
+  const kind = launcherKind(env, 'task');
+  if (kind !== 'task' && kind !== 'dispatch') throw new Error(`the Lambda handler launches with task or dispatch, not ${kind}`);
+  // Read before anything is built, so a missing pool setting fails the start with its name.
+  const pool = kind === 'dispatch' ? poolSettings(env) : undefined;
+  const launcher = createLauncher(kind, { logger, maxAgents: settings.maxAgents, agentEnv: {}, env, livekit: credentials });
   if (!settings.ledgerTable) logger.warn('INTERPRETER_LEDGER_TABLE is not set: duplicate detection is per Lambda instance only');
   const ledger = settings.ledgerTable ? new DynamoLedger({ table: settings.ledgerTable }) : new MemoryLedger();
   const launches = new RoomLaunches({ launcher, ledger, logger });
   const handle = createWebhookHandler({ apiKey: credentials.apiKey, apiSecret: credentials.apiSecret, profiles, launches, logger, maxEventAgeSeconds: settings.maxEventAgeSeconds });
   const rooms = new RoomServiceClient(httpUrl(credentials.url), credentials.apiKey, credentials.apiSecret);
-  const reconcileOnce = () =>
-    reconcile({
+  const listRooms = async (): Promise<ListedRoom[]> => (await rooms.listRooms()).map((r) => ({ name: r.name, sid: r.sid, metadata: r.metadata }));
+  const scaler = pool
+    ? new PoolScaler({ cluster: pool.cluster, service: pool.service, sizing: pool.sizing, scaleInIdleMs: pool.scaleInIdleMinutes * 60_000, logger })
+    : undefined;
+
+  const reconcileOnce = async (): Promise<LambdaReconcileReport> => {
+    // One room list for both: what reconcile repairs and what the pool is sized for.
+    const listed = await listRooms();
+    const report: LambdaReconcileReport = await reconcile({
       profiles,
       launches,
       logger,
       // The schedule's function times out after 50 s.
       budgetMs: 35_000,
-      listRooms: async () => (await rooms.listRooms()).map((r) => ({ name: r.name, sid: r.sid, metadata: r.metadata })),
+      listRooms: async () => listed,
     });
-  return { handle, reconcileOnce };
+    if (scaler) {
+      try {
+        report.pool = await scaler.reconcile(activeRooms(listed, profiles));
+      } catch (error) {
+        report.poolError = errorMessage(error);
+        logger.error({ err: report.poolError }, 'worker pool could not be sized; the next reconcile tries again');
+      }
+    }
+    return report;
+  };
+  const scaleOut = scaler
+    ? async () => {
+        try {
+          await scaler.scaleOut(activeRooms(await listRooms(), profiles));
+        } catch (error) {
+          logger.error({ err: errorMessage(error) }, 'worker pool could not be scaled out; reconcile corrects it within a minute');
+        }
+      }
+    : undefined;
+  return { handle, reconcileOnce, ...(scaleOut ? { scaleOut } : {}) };
 }
 
 function getRuntime(): Promise<Runtime> {
@@ -87,11 +130,14 @@ export async function handler(event: APIGatewayProxyEventV2): Promise<APIGateway
     return json(413, { error: `body over ${MAX_WEBHOOK_BYTES} bytes` });
   }
   const result = await current.handle.accept(body, authorized.token);
-  const final = result.work ? await result.work : result.response;
+  // A room that starts takes a warm worker; the pool grows now so the next room finds one too.
+  // Both finish before the answer: a frozen Lambda does nothing more.
+  const launching = 'action' in result.response.body && result.response.body.action === 'launching' && result.response.body.event === 'room_started';
+  const [final] = await Promise.all([result.work ?? Promise.resolve(result.response), launching ? current.scaleOut?.() : undefined]);
   return json(final.status, final.body);
 }
 
-export async function reconcileHandler(): Promise<ReconcileReport> {
+export async function reconcileHandler(): Promise<LambdaReconcileReport> {
   const current = await getRuntime();
   return current.reconcileOnce();
 }

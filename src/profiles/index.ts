@@ -14,6 +14,8 @@ export { explainMatch, findProfile, matchOrder, matchRoom, parseRoomMetadata } f
 export { captionGroups, DEFAULT_SESSION_QUOTA, findSpeakerRule, PERSONAL_VOICE_NAME, personalVoiceWarnings, planRoom, planSpeaker, sessionsOf } from './plan.ts';
 export type { RecognizerPlan, RoomPlan, RoomPlanInput } from './plan.ts';
 export { PROFILE_DEFAULTS } from './normalize.ts';
+export { describeTerminology, sessionPhrases } from './terminology.ts';
+export { MAX_PHRASES } from '../common/azure-terminology.ts';
 export { COST_ASSUMPTIONS, PRICES, recognizerCostPerHour, streamedShare, type RecognizerCostInput } from './prices.ts';
 export {
   DEFAULT_SPEECH_RESOURCE,

@@ -12,6 +12,7 @@ import { normalizeProfile, toRawProfile } from './normalize.ts';
 import type { RawProfile } from './raw.ts';
 import { checkShape, describeValue, type Finding } from './schema.ts';
 import { checkMeaning } from './semantics.ts';
+import { checkTerminology } from './terminology.ts';
 import { fileProblem, listProfileFiles, locate, parseYaml, readText, type SourceDocument } from './source.ts';
 import type { LoadResult, Profile, ProfileProblem } from './types.ts';
 
@@ -102,10 +103,11 @@ function checkEntry(entry: unknown, problemAt: ProblemAt, file: string, line: nu
     return { problems: [problemAt('', { message: `expected a profile (a mapping with name, match and languages), got ${describeValue(entry)}`, hint: 'see configs/ for examples' })] };
   }
   const shape = checkShape(entry);
-  const findings = shape.length > 0 ? [...shape, ...meaningDespiteShape(entry, shape)] : checkMeaning(entry as RawProfile);
+  const terminology = shape.length > 0 ? undefined : checkTerminology(entry as RawProfile, file);
+  const findings = shape.length > 0 ? [...shape, ...meaningDespiteShape(entry, shape)] : [...checkMeaning(entry as RawProfile), ...(terminology?.findings ?? [])];
   const problems = findings.map((f) => problemAt(f.pointer, f));
   if (problems.some((p) => p.severity === 'error')) return { problems };
-  const profile = normalizeProfile(entry as RawProfile, { file, line });
+  const profile = normalizeProfile(entry as RawProfile, { file, line }, terminology?.filePhrases);
   return { located: { profile, problemAt }, problems };
 }
 

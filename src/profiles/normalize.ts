@@ -1,6 +1,7 @@
 /** Defaults and canonical spelling: a checked `RawProfile` becomes a `Profile`. */
 import { defaultNeuralVoice, findSpeechLocale, findTargetLanguage } from '../common/azure-languages.ts';
 import type { RawProfile, RawTarget } from './raw.ts';
+import { normalizeTerminology, normalizeTiming } from './terminology.ts';
 import type { Profile, TargetLanguage, VoiceChoice } from './types.ts';
 
 export const PROFILE_DEFAULTS = {
@@ -22,7 +23,7 @@ export const PROFILE_DEFAULTS = {
 } as const;
 
 /** Applies defaults to a profile that passed `checkShape` and `checkMeaning` without errors. */
-export function normalizeProfile(raw: RawProfile, origin: { file: string; line: number }): Profile {
+export function normalizeProfile(raw: RawProfile, origin: { file: string; line: number }, filePhrases?: readonly string[]): Profile {
   const profile: Profile = {
     name: raw.name,
     priority: raw.priority ?? PROFILE_DEFAULTS.priority,
@@ -34,6 +35,7 @@ export function normalizeProfile(raw: RawProfile, origin: { file: string; line: 
     speakers: (raw.speakers ?? []).map((s) => {
       const rule: Profile['speakers'][number] = { identity: s.identity, personalVoice: s.personalVoice ?? false, translate: s.translate ?? true };
       if (s.language !== undefined) rule.language = canonicalLocale(s.language);
+      if (s.phrases !== undefined) rule.phrases = s.phrases.map((p) => p.trim());
       return rule;
     }),
     audio: { sampleRate: raw.audio?.sampleRate ?? PROFILE_DEFAULTS.sampleRate },
@@ -52,6 +54,10 @@ export function normalizeProfile(raw: RawProfile, origin: { file: string; line: 
     origin,
   };
   if (raw.description !== undefined) profile.description = raw.description;
+  const terminology = normalizeTerminology(raw, filePhrases);
+  if (terminology) profile.terminology = terminology;
+  const timing = normalizeTiming(raw);
+  if (timing) profile.timing = timing;
   return profile;
 }
 
@@ -94,6 +100,9 @@ export function toRawProfile(profile: Profile): RawProfile {
   };
   if (profile.speechGate) raw.speechGate = { ...profile.speechGate };
   if (profile.description !== undefined) raw.description = profile.description;
+  // The phrase file was read at load time: a bundle carries its phrases inline.
+  if (profile.terminology) raw.terminology = { ...profile.terminology, phrases: [...profile.terminology.phrases] };
+  if (profile.timing) raw.timing = { ...profile.timing };
   if (profile.match.rooms.length > 0) raw.match.rooms = [...profile.match.rooms];
   if (Object.keys(profile.match.metadata).length > 0) raw.match.metadata = { ...profile.match.metadata };
   return raw;

@@ -1,5 +1,5 @@
 /** The profile as written in YAML (after the schema accepted its shape), before defaults. */
-import type { MetadataValue, Profanity } from './types.ts';
+import type { MetadataValue, Profanity, Segmentation } from './types.ts';
 
 export interface RawTarget {
   language: string;
@@ -12,6 +12,20 @@ export interface RawSpeaker {
   language?: string;
   personalVoice?: boolean;
   translate?: boolean;
+  phrases?: string[];
+}
+
+export interface RawTerminology {
+  phrases?: string[];
+  phrasesFile?: string;
+  weight?: number;
+  translatorCategory?: string;
+}
+
+export interface RawTiming {
+  segmentation?: Segmentation;
+  silenceMs?: number;
+  maxPhraseSeconds?: number;
 }
 
 export interface RawProfile {
@@ -34,4 +48,6 @@ export interface RawProfile {
   };
   speechGate?: { enabled?: boolean; preRollMs?: number; hangoverMs?: number; speakingShare?: number };
   onDemand?: boolean;
+  terminology?: RawTerminology;
+  timing?: RawTiming;
 }

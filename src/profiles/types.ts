@@ -28,6 +28,28 @@ export interface SpeakerRule {
   personalVoice: boolean;
   /** `false`: never interpreted (a human interpreter, a presenter's video). */
   translate: boolean;
+  /** Added to the profile's terminology phrases in this speaker's sessions only. */
+  phrases?: string[];
+}
+
+/** What recognition should favour and how it is translated: sent with every session of the room. */
+export interface Terminology {
+  /** The profile's phrases (inline, then `phrasesFile`'s), trimmed, each once. */
+  phrases: string[];
+  /** Phrase list weight, 0..2; undefined = Azure's default (1). */
+  weight?: number;
+  /** Custom Translator category id. */
+  translatorCategory?: string;
+}
+
+export type Segmentation = 'default' | 'time' | 'semantic';
+
+/** How Azure ends a phrase: `silenceMs` sooner and choppier, or later and whole. */
+export interface Timing {
+  segmentation: Segmentation;
+  silenceMs?: number;
+  /** Only with `segmentation: time`. */
+  maxPhraseSeconds?: number;
 }
 
 export type MetadataValue = string | number | boolean;
@@ -93,6 +115,10 @@ export interface Profile {
   onDemand: boolean;
   /** The speech gate; filled by the loader (undefined in hand-built profiles = off). */
   speechGate?: SpeechGateSettings;
+  /** Absent when the profile sets none. */
+  terminology?: Terminology;
+  /** Absent when the profile sets none: the service's defaults. */
+  timing?: Timing;
   /** Where the profile was defined, for messages. */
   origin: { file: string; line: number };
 }

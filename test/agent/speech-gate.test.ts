@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { startEmulator, type SpeechEmulator, type UtteranceInfo } from '../../src/emulator/index.ts';
 import { RoomInterpreter } from '../../src/agent/interpreter.ts';
 import { sessionOpener } from '../../src/agent/run.ts';
-import { PHRASE_END_SILENCE_MS, SpeechGate, type GateSettings } from '../../src/agent/speech-gate.ts';
+import { endSilenceFor, PHRASE_END_SILENCE_MS, SpeechGate, type GateSettings } from '../../src/agent/speech-gate.ts';
 import { VoiceActivityDetector } from '../../src/agent/vad.ts';
 import { UtteranceDetector } from '../../src/emulator/detector.ts';
 import { TRANSCRIPTION_TOPIC } from '../../src/agent/room-io.ts';
@@ -119,6 +119,14 @@ describe('the speech gate, on its own', () => {
     gate.setMuted(false);
     input.slice(200, 300).forEach((f) => gate.push(f));
     expect(sent).toHaveLength(200 + PHRASE_END_SILENCE_MS / 10);
+  });
+
+  it("ends a phrase with more silence than the service's own phrase-end silence (timing.silenceMs)", () => {
+    expect(endSilenceFor(undefined)).toBe(PHRASE_END_SILENCE_MS);
+    expect(endSilenceFor(200)).toBe(PHRASE_END_SILENCE_MS);
+    expect(endSilenceFor(1500)).toBe(1600);
+    const { sent } = gated(frames(inNoise.samples), { ...GATE, endSilenceMs: 1600 });
+    expect(silentFrames(sent.slice(-160))).toBe(160);
   });
 
   it("the detector's floor follows the room: it settles near the noise's level", () => {

@@ -25,6 +25,10 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Real-time pacing factor for writes (1 = real time); default: as fast as possible. */
   speed?: number;
+  /** Sets properties on the config before the recognizer is built (segmentation, category). */
+  configure?: (config: sdk.SpeechTranslationConfig) => void;
+  /** Called with the recognizer before it starts (a phrase list). */
+  prepare?: (recognizer: sdk.TranslationRecognizer) => void;
   /** Called after each final result (e.g. to add a target language mid-session). */
   onRecognized?: (recognizer: sdk.TranslationRecognizer, count: number) => void;
 }
@@ -49,10 +53,12 @@ export async function runRecognizer(options: RunOptions): Promise<Recorded> {
   config.setProperty(sdk.PropertyId.Recognizer_StopTimeoutMs, String(options.stopTimeoutMs ?? 3000));
   // The SDK sends the first 5 s at once and the rest at 2x real time (notes 2.1); a test need not wait.
   config.setProperty('SPEECH-TransmitLengthBeforThrottleMs', '600000');
+  options.configure?.(config);
   const auto = options.candidates ? sdk.AutoDetectSourceLanguageConfig.fromLanguages(options.candidates) : sdk.AutoDetectSourceLanguageConfig.fromOpenRange();
   auto.mode = sdk.LanguageIdMode.Continuous;
   const push = sdk.AudioInputStream.createPushStream(sdk.AudioStreamFormat.getWaveFormatPCM(16000, 16, 1));
   const recognizer = sdk.TranslationRecognizer.FromConfig(config, auto, sdk.AudioConfig.fromStreamInput(push));
+  options.prepare?.(recognizer);
   const out: Recorded = { events: [], recognized: [], recognizing: [], synthesis: [], canceled: [], paths: [] };
   sdk.Connection.fromRecognizer(recognizer).messageReceived = (e) => out.paths.push(e.message.path.toLowerCase());
   let finished: () => void = () => undefined;

@@ -60,7 +60,7 @@ function deployedEnvironment(assetDir: string): Record<string, string> {
 }
 
 beforeAll(async () => {
-  synth = synthesize();
+  synth = synthesize({ launch: 'task' });
   const { stack, template } = synth;
   const code = (template.toJSON().Resources[ref(stack, stack.webhook.function).Ref] as { Properties: { Code: { S3Key: string } } }).Properties.Code;
   const assetDir = join(synth.outdir, `asset.${code.S3Key.replace(/\.zip$/, '')}`);

@@ -19,7 +19,7 @@ let bundleInContext: string;
 const work = mkdtempSync(join(tmpdir(), 'interpreter-image-'));
 
 beforeAll(() => {
-  synth = synthesize();
+  synth = synthesize({ launch: 'task' });
   const manifest = JSON.parse(readFileSync(join(synth.outdir, 'Interpreter.assets.json'), 'utf8')) as {
     dockerImages: Record<string, { source: { directory: string; dockerBuildArgs: { PROFILE_BUNDLE: string } } }>;
   };

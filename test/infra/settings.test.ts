@@ -6,7 +6,7 @@ import { readSettings, SettingsError } from '../../infra/settings.ts';
 const fromContext = (context: Record<string, unknown>) => (key: string) => context[key];
 
 describe('readSettings', () => {
-  it('defaults to configs/, a new public-subnet VPC, 1 vCPU / 2 GiB x86_64, 30-day logs', () => {
+  it('defaults to configs/, a new public-subnet VPC, 1 vCPU / 2 GiB x86_64, 30-day logs, a warm worker pool', () => {
     expect(readSettings(fromContext({}), {})).toEqual({
       profilesDir: 'configs',
       privateSubnets: false,
@@ -16,6 +16,19 @@ describe('readSettings', () => {
       logRetention: RetentionDays.ONE_MONTH,
       webhookConcurrency: 5,
       maxAgents: 20,
+      launch: 'dispatch',
+      pool: { minWorkers: 1, maxWorkers: 10, roomsPerWorker: 2, bufferRooms: 2, scaleInIdleMinutes: 15 },
+    });
+  });
+
+  it('reads the launch mode and the pool settings', () => {
+    expect(readSettings(fromContext({ launch: 'task' }), {}).launch).toBe('task');
+    expect(readSettings(fromContext({ minWorkers: 0, maxWorkers: '30', roomsPerWorker: 4, bufferRooms: 0, scaleInIdleMinutes: 60 }), {}).pool).toEqual({
+      minWorkers: 0,
+      maxWorkers: 30,
+      roomsPerWorker: 4,
+      bufferRooms: 0,
+      scaleInIdleMinutes: 60,
     });
   });
 
@@ -46,6 +59,11 @@ describe('readSettings', () => {
     [{ webhookConcurrency: '-1' }, "webhookConcurrency: '-1' is not a whole number"],
     [{ maxAgents: '0' }, 'maxAgents: must be at least 1'],
     [{ azureSecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:azure' }, 'azureSecretArn: '],
+    [{ launch: 'ecs' }, "launch: 'ecs' must be dispatch (a warm worker pool) or task (a Fargate task per room)"],
+    [{ minWorkers: 5, maxWorkers: 2 }, 'minWorkers (5) is above maxWorkers (2)'],
+    [{ roomsPerWorker: 0 }, 'roomsPerWorker must be a whole number of at least 1 (got 0)'],
+    [{ maxWorkers: 0 }, 'maxWorkers must be a whole number of at least 1 (got 0)'],
+    [{ bufferRooms: 'two' }, "bufferRooms: 'two' is not a whole number"],
   ])('rejects %j', (context, message) => {
     expect(() => readSettings(fromContext(context), {})).toThrow(SettingsError);
     expect(() => readSettings(fromContext(context), {})).toThrow(message);

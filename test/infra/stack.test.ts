@@ -1,7 +1,8 @@
 /**
- * The synthesized stack: resources, the exact IAM policies, secrets never in plain env, cdk-nag
- * clean, and the template's shape. One default synth and one variant (private subnets, imported
- * secrets) shared by the whole file.
+ * The per-room stack (`launch: task`): resources, the exact IAM policies, secrets never in plain
+ * env, cdk-nag clean, and the template's shape, the same snapshot as before the worker pool
+ * existed (so `launch: task` is today's stack). One synth and one variant (private subnets,
+ * imported secrets) shared by the whole file. The pool's stack: pool-stack.test.ts.
  */
 import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnElement } from 'aws-cdk-lib';
@@ -16,7 +17,7 @@ type Json = Record<string, unknown>;
 
 let deployed: Synthesized;
 beforeAll(() => {
-  deployed = synthesize();
+  deployed = synthesize({ launch: 'task' });
   // Synth bundles two functions with esbuild: slow on a loaded 2-core machine.
 }, 180_000);
 afterAll(() => deployed?.cleanup());
@@ -273,7 +274,7 @@ describe('with private subnets and imported secrets', () => {
   const livekitArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:interpreter/livekit-GhIjKl';
   let variant: Synthesized;
   beforeAll(() => {
-    variant = synthesize({ privateSubnets: 'true', azureSecretArn: azureArn, livekitSecretArn: livekitArn, livekitUrl: 'wss://example.livekit.cloud', webhookConcurrency: '0' });
+    variant = synthesize({ launch: 'task', privateSubnets: 'true', azureSecretArn: azureArn, livekitSecretArn: livekitArn, livekitUrl: 'wss://example.livekit.cloud', webhookConcurrency: '0' });
   }, 180_000);
   afterAll(() => variant?.cleanup());
 

@@ -27,9 +27,20 @@ export interface ServeProcess {
 /** `port`: chosen beforehand when the LiveKit server must know the webhook URL before serve starts. */
 export async function startServe(args: string[], env: NodeJS.ProcessEnv, port?: number): Promise<ServeProcess> {
   port ??= await freeTcpPort();
-  const child = spawn(process.execPath, [bin, 'serve', '--port', String(port), '--profiles', configs, ...args], {
+  const serve: ServeProcess = { ...spawnInterpreter(['serve', '--port', String(port), '--profiles', configs, ...args], env), port, webhookUrl: `http://127.0.0.1:${port}/webhook` };
+  afterAll(() => serve.stop());
+  await serve.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('listening for LiveKit webhooks'), 'serve listening');
+  return serve;
+}
+
+export type InterpreterProcess = Omit<ServeProcess, 'port' | 'webhookUrl'>;
+
+/** An `interpreter` command as a child process whose JSON log lines are parsed as they come. */
+export function spawnInterpreter(args: string[], env: NodeJS.ProcessEnv, options: { detached?: boolean } = {}): InterpreterProcess {
+  const child = spawn(process.execPath, [bin, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    ...(options.detached ? { detached: true } : {}),
   });
   const logs: LogLine[] = [];
   let text = '';
@@ -53,17 +64,15 @@ export async function startServe(args: string[], env: NodeJS.ProcessEnv, port?: 
   child.stdout!.on('data', take);
   child.stderr!.on('data', take);
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-
-  const serve: ServeProcess = {
-    port: port,
-    webhookUrl: `http://127.0.0.1:${port}/webhook`,
+  const name = args[0] ?? 'interpreter';
+  return {
     child,
     logs,
     text: () => text,
     async waitForLog(match, what, timeoutMs = 30_000) {
       await eventually(() => logs.some(match) || child.exitCode !== null, what, timeoutMs);
       const found = logs.find(match);
-      if (!found) throw new Error(`serve exited (${child.exitCode}) before ${what}:\n${text}\n${JSON.stringify(logs.slice(-20), null, 1)}`);
+      if (!found) throw new Error(`${name} exited (${child.exitCode}) before ${what}:\n${text}\n${JSON.stringify(logs.slice(-20), null, 1)}`);
       return found;
     },
     async stop() {
@@ -71,7 +80,4 @@ export async function startServe(args: string[], env: NodeJS.ProcessEnv, port?: 
       return exited;
     },
   };
-  afterAll(() => serve.stop());
-  await serve.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('listening for LiveKit webhooks'), 'serve listening');
-  return serve;
 }
