@@ -1,16 +1,24 @@
 /**
  * The room's interpreter: for every speaker's microphone a pipeline of plugin sessions covering the
  * languages needed now; per language one published track (a mixer of all speakers) and captions.
- * Re-plans when listeners pick languages, speakers join or leave, or a speaker's language is detected.
+ * Re-plans when listeners pick languages, speakers join or leave, or a speaker's language is detected:
+ * coalesced (one pending re-plan after a short debounce), with a language's sessions lingering
+ * after its last listener left, session opens rate-limited per room, and listener languages kept
+ * incrementally (`ListenerLanguages`), so the cost of a join does not grow with the room.
  */
 import type { AudioFrame } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
 import type { LiveInterpreterSession, TranslationEvent } from '../azure/index.ts';
-import { DEFAULT_SPEECH_RESOURCE, planSpeaker, SESSION_QUOTA, type Profile, type SpeechResource } from '../profiles/index.ts';
+import { DEFAULT_SPEECH_RESOURCE, PROFILE_DEFAULTS, planSpeaker, SESSION_QUOTA, type Profile, type SpeechResource } from '../profiles/index.ts';
 import { interpretationTrackName as trackName } from '../common/listener-protocol.ts';
 import { CaptionWriter } from './captions.ts';
 import { AudioMixer } from './mixer.ts';
-import { LISTENER_LANGUAGE_ATTRIBUTE, NOTICE_TOPIC, type MicrophoneTrack, type ParticipantInfo, type RoomEvents, type RoomIO } from './room-io.ts';
+import type { SessionBudget } from './budget.ts';
+import { ListenerLanguages } from './listener-languages.ts';
+import { OpenLimiter } from './open-limiter.ts';
+import { Coalesced } from './coalesced.ts';
+import { endSilenceFor } from './speech-gate.ts';
+import { NOTICE_TOPIC, type MicrophoneTrack, type ParticipantInfo, type RoomEvents, type RoomIO } from './room-io.ts';
 import { SpeakerPipeline, sessionSpecs, type SessionSpec } from './speaker-pipeline.ts';
 
 /** Azure's default concurrent-session quota per Speech resource (S0; F0 allows 1). */
@@ -26,6 +34,10 @@ export interface RoomInterpreterOptions {
   resource?: SpeechResource;
   /** Concurrent sessions allowed (default: the resource tier's quota). */
   maxAzureSessions?: number;
+  /** The process's share of the deployment's session budget, shared by its rooms (`budget.ts`). */
+  budget?: SessionBudget;
+  /** Nothing sent to Azure for this long closes a speaker's sessions until audio goes again (default 20 s). */
+  idleCloseMs?: number;
   /** Mixer latency samples (benchmarks): arrival to playout of each utterance's first frame. */
   onMixLatency?: (ms: number, fromSilence: boolean) => void;
 }
@@ -48,13 +60,31 @@ export class RoomInterpreter {
   private readonly listeners: Partial<{ [E in keyof RoomEvents]: RoomEvents[E] }> = {};
   private readonly maxAzureSessions: number;
   private readonly resource: SpeechResource;
-  private replanning: Promise<void> = Promise.resolve();
+  /** Everyone in the room (agents too), kept from events: nothing re-reads the whole room. */
+  private readonly people = new Map<string, ParticipantInfo>();
+  private humansInRoom = 0;
+  private readonly languages: ListenerLanguages;
+  private readonly opens: OpenLimiter;
+  private readonly debounceMs: number;
+  private readonly replanner: Coalesced;
+  /** Sessions being closed after a re-plan dropped them; `stop()` waits for them. */
+  private readonly closing = new Set<Promise<void>>();
   private stopped = false;
+  private unsubscribeBudget: (() => void) | undefined;
+  /** Re-plans run (for tests and benchmarks: the work a room's changes cause). */
+  get replans(): number {
+    return this.replanner.runs;
+  }
 
   constructor(private readonly options: RoomInterpreterOptions) {
     this.resource = options.resource ?? DEFAULT_SPEECH_RESOURCE;
     this.maxAzureSessions = options.maxAzureSessions ?? SESSION_QUOTA[this.resource.tier];
     this.captions = new CaptionWriter(options.room, (error) => options.logger.warn({ err: String(error) }, 'caption not sent'));
+    const limits = options.profile.limits;
+    this.debounceMs = limits.replanDebounceMs ?? PROFILE_DEFAULTS.replanDebounceMs;
+    this.opens = new OpenLimiter(limits.sessionOpensPerMinute ?? PROFILE_DEFAULTS.sessionOpensPerMinute);
+    this.replanner = new Coalesced(() => this.replanNow(), (error) => options.logger.error({ err: String(error) }, 're-planning sessions failed'));
+    this.languages = new ListenerLanguages((limits.languageLingerSeconds ?? PROFILE_DEFAULTS.languageLingerSeconds) * 1000, () => this.listenersChanged());
   }
 
   get profile(): Profile {
@@ -66,15 +96,28 @@ export class RoomInterpreter {
     return [...this.pipelines.keys()];
   }
 
+  /** Sessions planned (dormant ones too: they hold their place in the quota). */
   sessionCount(): number {
     let total = 0;
     for (const pipeline of this.pipelines.values()) total += pipeline.sessionCount;
     return total;
   }
 
+  /** Per speaker: audio in, audio sent to each of their sessions (ms), idle closes and reopens. */
+  audioStats(): Record<string, { inputMs: number; sentMs: number; idleCloses: number; reopens: number }> {
+    const stats: Record<string, { inputMs: number; sentMs: number; idleCloses: number; reopens: number }> = {};
+    for (const [identity, p] of this.pipelines) stats[identity] = { ...p.audio, idleCloses: p.idleCloses, reopens: p.reopens };
+    return stats;
+  }
+
   /** People in the room (not agents). */
   humans(): ParticipantInfo[] {
-    return this.options.room.participants().filter((p) => !p.isAgent);
+    return [...this.people.values()].filter((p) => !p.isAgent);
+  }
+
+  /** People in the room (not agents), without a list: the lifecycle asks on every join. */
+  humanCount(): number {
+    return this.humansInRoom;
   }
 
   /** The mixer of a language, once its track is published. */
@@ -89,16 +132,37 @@ export class RoomInterpreter {
       room.on(event, listener);
     };
     on('microphoneSubscribed', (track) => this.addMicrophone(track));
+    on('microphoneMuted', (identity, trackSid, muted) => {
+      const track = this.microphones.get(identity);
+      if (track?.trackSid !== trackSid) return;
+      track.muted = muted;
+      this.pipelines.get(identity)?.setMuted(muted);
+    });
     on('microphoneUnsubscribed', (identity, trackSid) => {
       // Only the track being read: a republished microphone's old track may go after the new one came.
       if (this.microphones.get(identity)?.trackSid === trackSid) this.dropMicrophone(identity);
     });
     on('participantLeft', (identity) => {
+      const person = this.people.get(identity);
+      if (person && !person.isAgent) this.humansInRoom--;
+      this.people.delete(identity);
       this.dropMicrophone(identity);
-      this.replanAll();
+      if (this.languages.remove(identity)) this.listenersChanged();
     });
-    on('participantJoined', () => this.replanAll());
-    on('attributesChanged', () => this.replanAll());
+    const seen = (participant: ParticipantInfo) => {
+      if (!this.people.has(participant.identity) && !participant.isAgent) this.humansInRoom++;
+      this.people.set(participant.identity, participant);
+      if (this.languages.update(participant)) this.listenersChanged();
+    };
+    on('participantJoined', seen);
+    on('attributesChanged', seen);
+    for (const participant of room.participants()) seen(participant);
+    // Sessions another room of this process gave back may admit a waiting speaker here.
+    this.unsubscribeBudget = this.options.budget?.onFreed(() => {
+      if (this.stopped) return;
+      this.admitWaiting();
+      this.replanner.request(this.debounceMs);
+    });
     // Always-on languages are published at once so listeners can subscribe before anyone speaks.
     if (!profile.onDemand) {
       await Promise.all(profile.languages.targets.filter((t) => t.voice.kind !== 'none').map((t) => this.languageMixer(t.language)));
@@ -110,24 +174,19 @@ export class RoomInterpreter {
     if (this.stopped) return;
     this.stopped = true;
     for (const [event, listener] of Object.entries(this.listeners)) this.options.room.off(event as keyof RoomEvents, listener as never);
+    this.replanner.stop();
+    this.languages.stop();
+    this.unsubscribeBudget?.();
+    this.options.budget?.hold(this, 0);
     // One deadline for the whole drain: sessions finishing and tracks playing out share it.
     const deadline = performance.now() + drainMs;
     const pipelines = [...this.pipelines.values()];
     this.pipelines.clear();
     this.microphones.clear();
-    await withTimeout(Promise.all(pipelines.map((p) => p.close())), drainMs);
+    await withTimeout(Promise.all([...pipelines.map((p) => p.close()), ...this.closing]), drainMs);
     const mixers = await Promise.all([...this.mixers.values()]);
     const left = Math.max(0, deadline - performance.now());
     await Promise.all(mixers.map((m) => m.drain(left)));
-  }
-
-  private listenerLanguages(): string[] {
-    const chosen = new Set<string>();
-    for (const p of this.humans()) {
-      const language = p.attributes[LISTENER_LANGUAGE_ATTRIBUTE]?.trim();
-      if (language) chosen.add(language);
-    }
-    return [...chosen];
   }
 
   private specsFor(pipeline: SpeakerPipeline): SessionSpec[] {
@@ -137,15 +196,14 @@ export class RoomInterpreter {
   private planFor(identity: string, detectedLanguage?: string) {
     return planSpeaker(
       this.options.profile,
-      { identity, ...(detectedLanguage ? { detectedLanguage } : {}), listenerLanguages: this.listenerLanguages() },
+      { identity, ...(detectedLanguage ? { detectedLanguage } : {}), listenerLanguages: this.languages.languages() },
       this.resource,
     );
   }
 
   private addMicrophone(track: MicrophoneTrack): void {
     if (this.stopped) return;
-    const participant = this.options.room.participants().find((p) => p.identity === track.participant);
-    if (participant?.isAgent) return;
+    if (this.people.get(track.participant)?.isAgent) return;
     // A speaker has one microphone at a time: a newer track (republished, or a new device)
     // replaces the one being read, and the speaker's sessions carry on with it.
     const replaces = this.microphones.has(track.participant);
@@ -185,16 +243,22 @@ export class RoomInterpreter {
       this.skip(track.participant, `the profile allows ${profile.limits.maxSpeakers} interpreted speakers at once`);
       return;
     }
-    if (this.sessionCount() + specs.length > this.maxAzureSessions) {
-      this.skip(track.participant, `the Azure Speech quota of ${this.maxAzureSessions} concurrent sessions is reached`);
+    const cap = this.sessionCap();
+    if (this.sessionCount() + specs.length > cap.sessions) {
+      this.skip(track.participant, `${cap.what} is reached`);
       return;
     }
     if (this.skipped.delete(track.participant)) this.notice(`${track.participant} is now being interpreted.`);
-    const pipeline = new SpeakerPipeline(track.participant, track.trackSid, this.hooksFor(track));
+    const gate = profile.speechGate;
+    const pipeline = new SpeakerPipeline(track.participant, track.trackSid, this.hooksFor(track), {
+      ...(gate ? { gate: { ...gate, endSilenceMs: endSilenceFor(profile.timing?.silenceMs) } } : {}),
+      ...(this.options.idleCloseMs !== undefined ? { idleCloseMs: this.options.idleCloseMs } : {}),
+      muted: track.muted ?? false,
+    });
     this.pipelines.set(track.participant, pipeline);
     logger.info({ speaker: track.participant, sessions: specs.map((s) => s.key) }, 'interpreting speaker');
     // Through the quota check with everyone else: two speakers admitted at once must not both fit.
-    this.replan(pipeline);
+    this.replanner.request(this.debounceMs);
   }
 
   private dropMicrophone(identity: string): void {
@@ -212,7 +276,7 @@ export class RoomInterpreter {
     const closing = pipeline.close();
     // The freed slot goes to whoever has waited longest, and sessions the quota held back get another chance.
     this.admitWaiting();
-    this.replanAll();
+    this.replanner.request(this.debounceMs);
     await closing;
   }
 
@@ -235,19 +299,34 @@ export class RoomInterpreter {
     this.options.room.sendText(text, { topic: NOTICE_TOPIC, attributes: {} }).catch(() => undefined);
   }
 
-  private replanAll(): void {
-    if (this.stopped) return;
-    void this.schedule(async () => {
-      const plans = this.withinQuota([...this.pipelines.values()]);
-      await Promise.all(plans.map(([pipeline, specs]) => pipeline.apply(specs)));
-    });
+  /** Listener languages changed: only on-demand profiles plan by them. */
+  private listenersChanged(): void {
+    if (this.options.profile.onDemand) this.replanner.request(this.debounceMs);
   }
 
-  private replan(pipeline: SpeakerPipeline): void {
-    void this.schedule(async () => {
-      const plan = this.withinQuota([...this.pipelines.values()]).find(([p]) => p === pipeline);
-      if (plan && this.pipelines.get(pipeline.identity) === pipeline) await pipeline.apply(plan[1]);
-    });
+  private replanNow(): void {
+    const plans = this.withinQuota([...this.pipelines.values()]);
+    let deferred = 0;
+    for (const [pipeline, specs] of plans) {
+      const applied = pipeline.apply(specs, () => this.opens.take());
+      deferred += applied.deferred;
+      this.closing.add(applied.closing);
+      void applied.closing.finally(() => this.closing.delete(applied.closing));
+    }
+    this.options.budget?.hold(this, plans.reduce((n, [, specs]) => n + specs.length, 0));
+    if (deferred > 0) {
+      this.options.logger.info({ deferred }, 'session opens rate-limited; re-planning when allowed');
+      this.replanner.request(Math.max(this.debounceMs, this.opens.waitMs()));
+    }
+  }
+
+  /** What bounds this room's sessions now: the resource's quota, or this process's share of the deployment budget. */
+  private sessionCap(): { sessions: number; what: string } {
+    const quota = { sessions: this.maxAzureSessions, what: `the Azure Speech quota of ${this.maxAzureSessions} concurrent sessions` };
+    const budget = this.options.budget;
+    if (!budget) return quota;
+    const free = budget.freeFor(this);
+    return free < quota.sessions ? { sessions: free, what: `the deployment's Azure session budget (${budget.limit} for this agent)` } : quota;
   }
 
   /**
@@ -256,31 +335,26 @@ export class RoomInterpreter {
    * a session away from someone already listening.
    */
   private withinQuota(pipelines: SpeakerPipeline[]): [SpeakerPipeline, SessionSpec[]][] {
-    let left = this.maxAzureSessions;
+    const cap = this.sessionCap();
+    let left = cap.sessions;
     return pipelines.map((pipeline) => {
       const running = new Set(pipeline.keys());
       const wanted = this.specsFor(pipeline).sort((a, b) => Number(running.has(b.key)) - Number(running.has(a.key)));
       const kept = wanted.slice(0, Math.max(0, left));
       left -= kept.length;
       for (const spec of kept) this.quotaNotified.delete(`${pipeline.identity}\n${spec.key}`);
-      for (const spec of wanted.slice(kept.length)) this.quotaReached(pipeline.identity, spec);
+      for (const spec of wanted.slice(kept.length)) this.quotaReached(pipeline.identity, spec, cap.what);
       return [pipeline, kept];
     });
   }
 
-  private quotaReached(identity: string, spec: SessionSpec): void {
+  private quotaReached(identity: string, spec: SessionSpec, what: string): void {
     const key = `${identity}\n${spec.key}`;
     if (this.quotaNotified.has(key)) return;
     this.quotaNotified.add(key);
-    const what = spec.spokenLanguage ? `into ${spec.spokenLanguage}` : `captions (${spec.targetLanguages.join(', ')})`;
-    this.options.logger.warn({ speaker: identity, session: spec.key }, 'Azure Speech quota reached; session not opened');
-    this.notice(`Interpretation of ${identity} ${what} is unavailable: the Azure Speech quota of ${this.maxAzureSessions} concurrent sessions is reached.`);
-  }
-
-  /** Re-plans run one at a time, so two quick attribute changes cannot open a session twice. */
-  private schedule(task: () => Promise<void>): Promise<void> {
-    this.replanning = this.replanning.then(task).catch((error: unknown) => this.options.logger.error({ err: String(error) }, 're-planning sessions failed'));
-    return this.replanning;
+    const session = spec.spokenLanguage ? `into ${spec.spokenLanguage}` : `captions (${spec.targetLanguages.join(', ')})`;
+    this.options.logger.warn({ speaker: identity, session: spec.key }, `${what} is reached; session not opened`);
+    this.notice(`Interpretation of ${identity} ${session} is unavailable: ${what} is reached.`);
   }
 
   private hooksFor(track: MicrophoneTrack) {
@@ -302,8 +376,7 @@ export class RoomInterpreter {
       },
       detectedLanguage: (language: string) => {
         logger.info({ speaker: track.participant, language }, 'speaker language detected');
-        const pipeline = this.pipelines.get(track.participant);
-        if (pipeline) this.replan(pipeline);
+        if (this.pipelines.has(track.participant)) this.replanner.request(this.debounceMs);
       },
       sessionFailed: (spec: SessionSpec, error: Error) => {
         logger.error({ speaker: track.participant, session: spec.key, err: error.message }, 'interpretation session failed; other speakers continue');

@@ -37,7 +37,7 @@ export async function superviseRoom(options: SuperviseOptions): Promise<ExitReas
   const { room, interpreter, logger, stopSignal } = options;
   const { limits } = interpreter.profile;
   const timers = new Set<NodeJS.Timeout>();
-  let everJoined = interpreter.humans().length > 0;
+  let everJoined = interpreter.humanCount() > 0;
   let emptyTimer: NodeJS.Timeout | undefined;
 
   const reason = await new Promise<ExitReason>((resolve) => {
@@ -47,7 +47,7 @@ export async function superviseRoom(options: SuperviseOptions): Promise<ExitReas
       return timer;
     };
     const checkEmpty = () => {
-      const humans = interpreter.humans().length;
+      const humans = interpreter.humanCount();
       if (humans > 0) {
         everJoined = true;
         if (emptyTimer) {

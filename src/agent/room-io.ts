@@ -16,6 +16,8 @@ export interface MicrophoneTrack {
   participant: string;
   trackSid: string;
   frames: AsyncIterable<AudioFrame>;
+  /** Muted when subscribed (a muted track carries no speech; its changes come as `microphoneMuted`). */
+  muted?: boolean;
 }
 
 /** Where a published track's audio goes; `captureFrame` may wait (the source paces real time). */
@@ -45,6 +47,8 @@ export interface RoomEvents {
   attributesChanged: (participant: ParticipantInfo) => void;
   microphoneSubscribed: (track: MicrophoneTrack) => void;
   microphoneUnsubscribed: (participant: string, trackSid: string) => void;
+  /** A microphone was muted or unmuted by its publisher (or by the server for it). */
+  microphoneMuted: (participant: string, trackSid: string, muted: boolean) => void;
   disconnected: (reason: DisconnectReason) => void;
   /**
    * The connection came back after a drop. It may be to a different room of the same name: a

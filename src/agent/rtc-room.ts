@@ -19,6 +19,7 @@ import {
   type RemoteParticipant,
   type RemoteTrack,
   type RemoteTrackPublication,
+  type TrackPublication,
 } from '@livekit/rtc-node';
 import { RoomEventEmitter, type AudioSink, type DisconnectReason as SeamDisconnectReason, type MicrophoneTrack, type ParticipantInfo, type RoomEvents, type RoomIO, type TextMessage } from './room-io.ts';
 
@@ -41,11 +42,17 @@ export class RtcRoomIO implements RoomIO {
       .on(RoomEvent.TrackSubscribed, (track: RemoteTrack, publication: RemoteTrackPublication, p: RemoteParticipant) => {
         if (track.kind !== TrackKind.KIND_AUDIO || publication.source !== TrackSource.SOURCE_MICROPHONE) return;
         const frames = new AudioStream(track, { sampleRate: MICROPHONE_SAMPLE_RATE, numChannels: 1 }) as unknown as AsyncIterable<AudioFrame>;
-        const microphone: MicrophoneTrack = { participant: p.identity, trackSid: publication.sid ?? track.sid ?? '', frames };
+        const microphone: MicrophoneTrack = { participant: p.identity, trackSid: publication.sid ?? track.sid ?? '', frames, muted: publication.muted ?? false };
         this.emit('microphoneSubscribed', microphone);
       })
       .on(RoomEvent.TrackUnsubscribed, (_track: RemoteTrack, publication: RemoteTrackPublication, p: RemoteParticipant) => {
         if (publication.source === TrackSource.SOURCE_MICROPHONE) this.emit('microphoneUnsubscribed', p.identity, publication.sid ?? '');
+      })
+      .on(RoomEvent.TrackMuted, (publication: TrackPublication, p: Participant) => {
+        if (publication.source === TrackSource.SOURCE_MICROPHONE && p.identity !== room.localParticipant?.identity) this.emit('microphoneMuted', p.identity, publication.sid ?? '', true);
+      })
+      .on(RoomEvent.TrackUnmuted, (publication: TrackPublication, p: Participant) => {
+        if (publication.source === TrackSource.SOURCE_MICROPHONE && p.identity !== room.localParticipant?.identity) this.emit('microphoneMuted', p.identity, publication.sid ?? '', false);
       })
       .on(RoomEvent.Disconnected, (reason: DisconnectReason) => this.emit('disconnected', seamReason(reason)))
       .on(RoomEvent.Reconnected, () => this.emit('reconnected'));

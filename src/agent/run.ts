@@ -11,6 +11,7 @@ import type { RoomIO } from './room-io.ts';
 import type { SessionSpec } from './speaker-pipeline.ts';
 import { AgentStartError, type LiveKitSettings } from './room-check.ts';
 import type { AzureSettings } from './settings.ts';
+import { SessionBudget } from './budget.ts';
 
 export type { AzureSettings } from './settings.ts';
 
@@ -18,7 +19,18 @@ export interface AgentConfig extends LiveKitSettings {
   profile: Profile;
   azure: AzureSettings;
   maxAzureSessions?: number;
+  /** This agent's share of the deployment's Azure session budget. */
+  sessionBudget?: number;
   logger: Logger;
+}
+
+/** One budget per process, whatever rooms it runs (a worker's jobs may share a process). */
+let processBudget: SessionBudget | undefined;
+
+function budgetFor(limit: number | undefined): SessionBudget | undefined {
+  if (limit === undefined) return undefined;
+  if (processBudget?.limit !== limit) processBudget = new SessionBudget(limit);
+  return processBudget;
 }
 
 /** Opens plugin sessions with this agent's credentials and the profile's audio settings. */
@@ -72,6 +84,7 @@ export async function interpretRoom(
     logger: config.logger,
     resource: config.azure.resource ?? DEFAULT_SPEECH_RESOURCE,
     ...(config.maxAzureSessions ? { maxAzureSessions: config.maxAzureSessions } : {}),
+    ...(config.sessionBudget !== undefined ? { budget: budgetFor(config.sessionBudget)! } : {}),
   });
   await interpreter.start();
   const reason = await superviseRoom({ room, interpreter, logger: config.logger, stopSignal, ...(stillOurRoom ? { stillOurRoom } : {}) });

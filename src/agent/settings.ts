@@ -5,6 +5,7 @@
  */
 import { AgentEnv } from '../common/launch-contract.ts';
 import { speechResourceFromEnv, type SpeechResource } from '../profiles/index.ts';
+import { agentBudgetFromEnv } from './budget.ts';
 
 /** Named as the plugin's options are, so they can be handed to it as they are. */
 export interface AzureSettings {
@@ -19,10 +20,13 @@ export interface AgentSettings {
   livekit: { url: string; apiKey: string; apiSecret: string };
   azure: AzureSettings;
   maxAzureSessions?: number;
+  /** This agent's share of the deployment's Azure session budget (`budget.ts`). */
+  sessionBudget?: number;
 }
 
-/** @throws SpeechResourceError when the resource settings contradict each other. */
+/** @throws SpeechResourceError when the resource settings contradict each other; BudgetSettingError on a bad budget. */
 export function agentSettingsFromEnv(env: NodeJS.ProcessEnv): AgentSettings {
+  const sessionBudget = agentBudgetFromEnv(env);
   const endpoint = env[AgentEnv.azureSpeechEndpoint];
   const resource = speechResourceFromEnv(env, endpoint && URL.canParse(endpoint) ? new URL(endpoint) : undefined);
   return {
@@ -38,5 +42,6 @@ export function agentSettingsFromEnv(env: NodeJS.ProcessEnv): AgentSettings {
       resource,
     },
     ...(env.AZURE_SPEECH_MAX_SESSIONS ? { maxAzureSessions: Number(env.AZURE_SPEECH_MAX_SESSIONS) } : {}),
+    ...(sessionBudget !== undefined ? { sessionBudget } : {}),
   };
 }

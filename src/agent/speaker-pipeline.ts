@@ -2,6 +2,12 @@
  * One speaker's microphone, interpreted: the plugin sessions the speaker's plan calls for (one per
  * spoken language, one text-only for caption languages), all fed the same audio. Their speech
  * goes to the language mixers, their text to captions. A failing session takes only itself down.
+ *
+ * The audio passes a `SpeechGate` first (speech only, or everything; never a muted microphone's).
+ * When nothing has gone out for `idleCloseMs` (below Azure's ~30 s, after which the service drops
+ * the connection and a re-established one has been reported to lose its target languages), the
+ * sessions are closed and kept as dormant specs; the next audio reopens them as new sessions,
+ * pre-roll first. Reopening skips the room's rate limit: it happens at most once per idle period.
  */
 import type { AudioFrame } from '@livekit/rtc-node';
 import type { llm } from '@livekit/agents';
@@ -9,6 +15,7 @@ import type { LiveInterpreterSession, TranslationEvent } from '../azure/index.ts
 import { isSameLanguage } from '../common/locale.ts';
 import { captionGroups, type SpeakerSessionPlan, type SpeechResourceKind } from '../profiles/index.ts';
 import type { Logger } from 'pino';
+import { GATE_OFF, SpeechGate, type GateSettings } from './speech-gate.ts';
 
 /** Identifies a session within a speaker: `voice:<lang>:<voice>` or `captions:<langs>`. */
 export type SessionKey = string;
@@ -57,6 +64,16 @@ export function sessionSpecs(plan: SpeakerSessionPlan, captions: boolean, resour
   return specs;
 }
 
+export interface PipelineOptions {
+  gate?: GateSettings;
+  /** Nothing sent for this long closes the sessions until audio goes out again (default 20 s). */
+  idleCloseMs?: number;
+  muted?: boolean;
+}
+
+/** Azure drops a connection after about 30 s without speech (speech-sdk-js #746, #884): close ours first. */
+export const DEFAULT_IDLE_CLOSE_MS = 20_000;
+
 interface OpenSession {
   spec: SessionSpec;
   session: LiveInterpreterSession;
@@ -66,29 +83,104 @@ export class SpeakerPipeline {
   private readonly sessions = new Map<SessionKey, OpenSession>();
   /** Sessions that failed for good; not reopened until the plan changes them. */
   private readonly failed = new Set<SessionKey>();
+  /** Sessions closed while nothing was sent; reopened by the next audio. Still counted against quotas. */
+  private readonly dormant = new Map<SessionKey, SessionSpec>();
+  private readonly gate: SpeechGate;
+  private readonly idleCloseMs: number;
+  private lastSent = performance.now();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly closing = new Set<Promise<void>>();
+  private closed = false;
   detected: string | undefined;
+  /** Times the sessions were closed for idleness, and reopened. */
+  idleCloses = 0;
+  reopens = 0;
 
   constructor(
     readonly identity: string,
     readonly trackSid: string,
     private readonly hooks: PipelineHooks,
-  ) {}
+    options: PipelineOptions = {},
+  ) {
+    this.gate = new SpeechGate(options.gate ?? GATE_OFF, (frame) => this.send(frame));
+    this.gate.setMuted(options.muted ?? false);
+    this.idleCloseMs = options.idleCloseMs ?? DEFAULT_IDLE_CLOSE_MS;
+    this.armIdle();
+  }
 
   get sessionCount(): number {
+    return this.sessions.size + this.dormant.size;
+  }
+
+  /** Sessions connected to Azure now (dormant ones are not). */
+  get openSessionCount(): number {
     return this.sessions.size;
   }
 
   keys(): SessionKey[] {
-    return [...this.sessions.keys()];
+    return [...this.sessions.keys(), ...this.dormant.keys()];
   }
 
-  /** Feeds one microphone frame to every open session. */
+  /** Audio in and audio sent to each session, in ms. */
+  get audio(): { inputMs: number; sentMs: number } {
+    return { inputMs: this.gate.inputMs, sentMs: this.gate.sentMs };
+  }
+
+  /** Feeds one microphone frame through the gate to every session. */
   push(frame: AudioFrame): void {
+    this.gate.push(frame);
+  }
+
+  setMuted(muted: boolean): void {
+    this.gate.setMuted(muted);
+  }
+
+  private send(frame: AudioFrame): void {
+    this.lastSent = performance.now();
+    if (this.dormant.size > 0 && !this.closed) this.wake();
     for (const { session } of this.sessions.values()) session.pushAudio(frame);
   }
 
-  /** Opens what the specs add, closes what they drop; sessions in both keep running untouched. */
-  async apply(specs: readonly SessionSpec[]): Promise<void> {
+  private wake(): void {
+    this.reopens++;
+    const specs = [...this.dormant.values()];
+    this.dormant.clear();
+    this.hooks.logger.debug({ speaker: this.identity, sessions: specs.map((s) => s.key) }, 'audio again: reopening sessions');
+    for (const spec of specs) this.openNow(spec);
+    this.armIdle();
+  }
+
+  /** One timer, re-armed for the rest of the idle period: no per-frame timer churn. */
+  private armIdle(): void {
+    if (this.idleTimer || this.closed) return;
+    const left = this.idleCloseMs - (performance.now() - this.lastSent);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined;
+      if (this.closed) return;
+      if (performance.now() - this.lastSent < this.idleCloseMs) return this.armIdle();
+      if (this.sessions.size === 0) return;
+      this.idleCloses++;
+      this.hooks.logger.debug({ speaker: this.identity }, `nothing sent for ${this.idleCloseMs} ms: closing sessions until audio comes`);
+      for (const [key, open] of this.sessions) {
+        this.sessions.delete(key);
+        this.dormant.set(key, open.spec);
+        this.track(this.closeSession(open));
+      }
+    }, Math.max(0, left));
+    this.idleTimer.unref?.();
+  }
+
+  private track(closing: Promise<void>): void {
+    this.closing.add(closing);
+    void closing.finally(() => this.closing.delete(closing));
+  }
+
+  /**
+   * Opens what the specs add, closes what they drop; sessions in both keep running untouched.
+   * `mayOpen` is asked before each open (the room's rate limit): what it refuses stays unopened
+   * and is counted in `deferred`, for a later re-plan. Closing runs on in `closing`.
+   */
+  apply(specs: readonly SessionSpec[], mayOpen: () => boolean = () => true): { deferred: number; closing: Promise<void> } {
     const wanted = new Map(specs.map((s) => [s.key, s]));
     for (const key of this.failed) if (!wanted.has(key)) this.failed.delete(key);
     const closing: Promise<void>[] = [];
@@ -98,23 +190,43 @@ export class SpeakerPipeline {
         closing.push(this.closeSession(open));
       }
     }
+    for (const key of this.dormant.keys()) if (!wanted.has(key)) this.dormant.delete(key);
+    // Idle (sessions dormant, nothing sent lately): new sessions wait for audio as the others do.
+    const idle = this.dormant.size > 0 || (this.sessions.size === 0 && performance.now() - this.lastSent >= this.idleCloseMs);
+    let deferred = 0;
     for (const spec of specs) {
-      if (this.sessions.has(spec.key) || this.failed.has(spec.key)) continue;
-      try {
-        this.sessions.set(spec.key, { spec, session: this.open(spec) });
-      } catch (error) {
-        this.failed.add(spec.key);
-        this.hooks.sessionFailed(spec, error instanceof Error ? error : new Error(String(error)));
+      if (this.sessions.has(spec.key) || this.dormant.has(spec.key) || this.failed.has(spec.key)) continue;
+      if (idle) {
+        this.dormant.set(spec.key, spec);
+        continue;
       }
+      if (!mayOpen()) {
+        deferred++;
+        continue;
+      }
+      this.openNow(spec);
     }
-    await Promise.all(closing);
+    this.armIdle();
+    return { deferred, closing: Promise.all(closing).then(() => undefined) };
+  }
+
+  private openNow(spec: SessionSpec): void {
+    try {
+      this.sessions.set(spec.key, { spec, session: this.open(spec) });
+    } catch (error) {
+      this.failed.add(spec.key);
+      this.hooks.sessionFailed(spec, error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   /** Lets the current utterances finish (bounded), then closes every session. */
   async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.idleTimer);
     const open = [...this.sessions.values()];
     this.sessions.clear();
-    await Promise.all(open.map((o) => this.closeSession(o)));
+    this.dormant.clear();
+    await Promise.all([...open.map((o) => this.closeSession(o)), ...this.closing]);
   }
 
   private open(spec: SessionSpec): LiveInterpreterSession {

@@ -42,6 +42,8 @@ Shows which profile a room gets, the Azure sessions its agent would open and the
   --tier T              S0 or F0 (free: one session, no personal voice); default env ${SpeechResourceEnv.tier}, else S0
   --region R            the resource's region, for the personal-voice check; default env ${SpeechResourceEnv.region}
   --quota N             concurrent speech sessions of the resource (default: the tier's, ${SESSION_QUOTA.S0} on S0, ${SESSION_QUOTA.F0} on F0)
+  --speaking-share S    share of the meeting each speaker talks, 0..1 or a percentage (25%): the cost
+                        with the speech gate on (default: the profile's speechGate.speakingShare, 0.25)
   --json                machine-readable output`;
 
 class UsageError extends Error {}
@@ -54,7 +56,16 @@ interface PlanOptions {
   profiles: string;
   resource: SpeechResource;
   quota: number;
+  speakingShare?: number;
   json: boolean;
+}
+
+function share(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const percent = /^(\d+(?:\.\d+)?)%$/.exec(value.trim());
+  const number = percent ? Number(percent[1]) / 100 : /^\d*\.?\d+$/.test(value.trim()) ? Number(value) : NaN;
+  if (!(number >= 0 && number <= 1)) throw new UsageError(`--speaking-share must be a share from 0 to 1 or a percentage (0.25, 25%), got "${value}"`);
+  return number;
 }
 
 function positiveInteger(name: string, value: string | undefined): number | undefined {
@@ -76,6 +87,7 @@ function parseOptions(argv: string[]): PlanOptions | 'help' {
       tier: { type: 'string' },
       region: { type: 'string' },
       quota: { type: 'string' },
+      'speaking-share': { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -101,6 +113,8 @@ function parseOptions(argv: string[]): PlanOptions | 'help' {
     json: values.json ?? false,
   };
   if (values.metadata !== undefined) options.metadata = values.metadata;
+  const speakingShare = share(values['speaking-share']);
+  if (speakingShare !== undefined) options.speakingShare = speakingShare;
   const speakers = positiveInteger('speakers', values.speakers);
   if (speakers !== undefined) options.speakers = speakers;
   return options;
@@ -199,7 +213,12 @@ export async function run(argv: string[]): Promise<number> {
   }
   const profile = match.profile;
   const speakerCount = options.speakers ?? profile.limits.maxSpeakers;
-  const plan = planRoom(profile, { speakers: speakersFor(profile, speakerCount, options.listeners), resource: options.resource, quota: options.quota });
+  const plan = planRoom(profile, {
+    speakers: speakersFor(profile, speakerCount, options.listeners),
+    resource: options.resource,
+    quota: options.quota,
+    ...(options.speakingShare !== undefined ? { speakingShare: options.speakingShare } : {}),
+  });
   for (const listener of options.listeners) {
     if (!profile.languages.targets.some((t) => isSameLanguage(listener, t.language))) {
       notes.push(`listener language ${listener} is not a target of "${profile.name}": nobody would hear it`);
@@ -229,12 +248,15 @@ function render(options: PlanOptions, reason: string, profile: Profile, speakerC
     ...plan.skippedSpeakers.map((s) => `  ${s}: not interpreted (past limits.maxSpeakers)`),
     '',
     `Total: ${plan.recognizers.length} concurrent Azure speech translation session${plan.recognizers.length === 1 ? '' : 's'} (quota ${options.quota})`,
-    `Estimated cost: ${money(plan.costPerHour)} per meeting hour`,
+    `Estimated cost: ${money(plan.costPerHour)} per meeting hour with the speech gate off, ${money(plan.costPerHourGated)} with it on` +
+      ` (each speaker talking ${(plan.speakingShare * 100).toFixed(0)}% of the time${options.speakingShare === undefined ? '; --speaking-share' : ''})`,
+    `  this profile has the gate ${plan.gateEnabled ? 'on (speechGate.enabled): expect the second figure' : 'off (speechGate.enabled: false): expect the first'}`,
     `  Microsoft's method: ${money(PRICES.speechTranslationPerHour)}/hour per session (covers ${PRICES.includedTargetLanguages} target languages);` +
       (options.resource.kind === 'foundry'
         ? ` each further language ~${COST_ASSUMPTIONS.charactersPerTargetHour.toLocaleString('en-US')} characters/hour at ${money(PRICES.translatorPerMillionCharacters)}/million, x${PRICES.interimResultsWeighting} where interim results are translated (candidate source languages; open range has none);`
         : ' a Speech resource never carries more, so caption languages split into sessions of two;'),
-    '  assumes every speaker is streamed the whole hour; personal voice surcharges not included (see src/profiles/prices.ts)',
+    `  gate off: every speaker streamed the whole hour (a muted microphone sends nothing, not counted); gate on: speech x${COST_ASSUMPTIONS.gatedAudioPerSpeechSecond} for pre-roll, hangover and phrase ends;`,
+    '  personal voice surcharges not included (see src/profiles/prices.ts)',
   ];
   if (plan.warnings.length > 0 || notes.length > 0) {
     lines.push('', ...plan.warnings.map((w) => `warning: ${w}`), ...notes.map((n) => `note: ${n}`));

@@ -13,9 +13,10 @@ export { DEFAULT_PROFILES_PATH, loadProfiles, loadProfilesSync, writeProfileBund
 export { explainMatch, findProfile, matchOrder, matchRoom, parseRoomMetadata } from './match.ts';
 export { captionGroups, DEFAULT_SESSION_QUOTA, findSpeakerRule, PERSONAL_VOICE_NAME, personalVoiceWarnings, planRoom, planSpeaker, sessionsOf } from './plan.ts';
 export type { RecognizerPlan, RoomPlan, RoomPlanInput } from './plan.ts';
+export { PROFILE_DEFAULTS } from './normalize.ts';
 export { describeTerminology, sessionPhrases } from './terminology.ts';
 export { MAX_PHRASES } from '../common/azure-terminology.ts';
-export { COST_ASSUMPTIONS, PRICES, recognizerCostPerHour, type RecognizerCostInput } from './prices.ts';
+export { COST_ASSUMPTIONS, PRICES, recognizerCostPerHour, streamedShare, type RecognizerCostInput } from './prices.ts';
 export {
   DEFAULT_SPEECH_RESOURCE,
   SESSION_QUOTA,

@@ -14,6 +14,12 @@ export const PROFILE_DEFAULTS = {
   maxSpeakers: 10,
   emptyRoomTimeoutSeconds: 120,
   onDemand: false,
+  // A person picking a language clicks through a list: 250 ms gathers one pick into one re-plan.
+  replanDebounceMs: 250,
+  // Longer than a listener takes to change their mind, shorter than an idle session costs much.
+  languageLingerSeconds: 30,
+  sessionOpensPerMinute: 120,
+  speechGate: { enabled: false, preRollMs: 300, hangoverMs: 600, speakingShare: 0.25 },
 } as const;
 
 /** Applies defaults to a profile that passed `checkShape` and `checkMeaning` without errors. */
@@ -39,8 +45,12 @@ export function normalizeProfile(raw: RawProfile, origin: { file: string; line: 
       maxSessionMinutes: raw.limits?.maxSessionMinutes ?? PROFILE_DEFAULTS.maxSessionMinutes,
       maxSpeakers: raw.limits?.maxSpeakers ?? PROFILE_DEFAULTS.maxSpeakers,
       emptyRoomTimeoutSeconds: raw.limits?.emptyRoomTimeoutSeconds ?? PROFILE_DEFAULTS.emptyRoomTimeoutSeconds,
+      replanDebounceMs: raw.limits?.replanDebounceMs ?? PROFILE_DEFAULTS.replanDebounceMs,
+      languageLingerSeconds: raw.limits?.languageLingerSeconds ?? PROFILE_DEFAULTS.languageLingerSeconds,
+      sessionOpensPerMinute: raw.limits?.sessionOpensPerMinute ?? PROFILE_DEFAULTS.sessionOpensPerMinute,
     },
     onDemand: raw.onDemand ?? PROFILE_DEFAULTS.onDemand,
+    speechGate: { ...PROFILE_DEFAULTS.speechGate, ...raw.speechGate },
     origin,
   };
   if (raw.description !== undefined) profile.description = raw.description;
@@ -88,6 +98,7 @@ export function toRawProfile(profile: Profile): RawProfile {
     limits: { ...profile.limits },
     onDemand: profile.onDemand,
   };
+  if (profile.speechGate) raw.speechGate = { ...profile.speechGate };
   if (profile.description !== undefined) raw.description = profile.description;
   // The phrase file was read at load time: a bundle carries its phrases inline.
   if (profile.terminology) raw.terminology = { ...profile.terminology, phrases: [...profile.terminology.phrases] };

@@ -7,7 +7,7 @@
 import { findTargetLanguage, isSameLanguage } from '../common/azure-languages.ts';
 import { DEFAULT_SPEECH_RESOURCE, SESSION_QUOTA, checkPersonalVoice, maxTargetsPerRecognizer, type SpeechResource, type SpeechResourceKind } from '../common/azure-resource.ts';
 import { matchesPattern } from './patterns.ts';
-import { recognizerCostPerHour } from './prices.ts';
+import { recognizerCostPerHour, streamedShare } from './prices.ts';
 import type { Profile, SpeakerPlanInput, SpeakerRule, SpeakerSessionPlan, TargetLanguage } from './types.ts';
 
 export const PERSONAL_VOICE_NAME = 'personal-voice';
@@ -76,6 +76,8 @@ export interface RoomPlanInput {
   resource?: SpeechResource;
   /** Concurrent speech translation sessions the resource allows (default: the tier's, 100 on S0, 1 on F0). */
   quota?: number;
+  /** Share of the meeting each speaker talks (default: the profile's speechGate.speakingShare, else 0.25). */
+  speakingShare?: number;
 }
 
 export interface RecognizerPlan {
@@ -87,6 +89,8 @@ export interface RecognizerPlan {
   /** The session gets interim results (and pays for their translation): candidate source languages. */
   interimResults: boolean;
   costPerHour: number;
+  /** The same with the speech gate on: only speech (and its margins) streamed. */
+  costPerHourGated: number;
 }
 
 export interface RoomPlan {
@@ -97,7 +101,13 @@ export interface RoomPlan {
   /** Speakers beyond `limits.maxSpeakers`: the agent would not interpret them. */
   skippedSpeakers: string[];
   recognizers: RecognizerPlan[];
+  /** Every speaker streamed the whole hour (the gate off): an upper bound. */
   costPerHour: number;
+  /** With the speech gate on, at `speakingShare`. */
+  costPerHourGated: number;
+  speakingShare: number;
+  /** Whether the profile turns the gate on (then `costPerHourGated` is what it is expected to cost). */
+  gateEnabled: boolean;
   warnings: string[];
 }
 
@@ -109,15 +119,21 @@ export function planRoom(profile: Profile, input: RoomPlanInput): RoomPlan {
   const interpreted = input.speakers.slice(0, profile.limits.maxSpeakers);
   const skipped = input.speakers.slice(profile.limits.maxSpeakers).map((s) => s.identity);
   const speakers = interpreted.map((speaker) => planSpeaker(profile, speaker, resource));
+  const speakingShare = input.speakingShare ?? profile.speechGate?.speakingShare ?? 0.25;
+  const gated = streamedShare(true, speakingShare);
+  const cost = (targetLanguages: number, interimResults: boolean) => ({
+    costPerHour: recognizerCostPerHour({ targetLanguages, interimResults }),
+    costPerHourGated: recognizerCostPerHour({ targetLanguages, interimResults, streamed: gated }),
+  });
   const recognizers: RecognizerPlan[] = [];
   for (const plan of speakers) {
     // Open range is multilingual translation, which has no interim results; candidates do.
     const interimResults = plan.source !== 'auto';
     for (const voiced of plan.voiced) {
-      recognizers.push({ speaker: plan.identity, targets: [voiced.language], spoken: voiced, interimResults, costPerHour: recognizerCostPerHour({ targetLanguages: 1, interimResults }) });
+      recognizers.push({ speaker: plan.identity, targets: [voiced.language], spoken: voiced, interimResults, ...cost(1, interimResults) });
     }
     for (const group of captionGroups(plan.captionOnly, resource.kind)) {
-      recognizers.push({ speaker: plan.identity, targets: group, interimResults, costPerHour: recognizerCostPerHour({ targetLanguages: group.length, interimResults }) });
+      recognizers.push({ speaker: plan.identity, targets: group, interimResults, ...cost(group.length, interimResults) });
     }
   }
   const warnings: string[] = [];
@@ -133,7 +149,9 @@ export function planRoom(profile: Profile, input: RoomPlanInput): RoomPlan {
     if (!findTargetLanguage(target.language)) warnings.push(`target ${target.language} is not in the Azure language list`);
   }
   const costPerHour = recognizers.reduce((sum, r) => sum + r.costPerHour, 0);
-  return { profile: profile.name, resource, quota, speakers, skippedSpeakers: skipped, recognizers, costPerHour, warnings };
+  const costPerHourGated = recognizers.reduce((sum, r) => sum + r.costPerHourGated, 0);
+  const gateEnabled = profile.speechGate?.enabled ?? false;
+  return { profile: profile.name, resource, quota, speakers, skippedSpeakers: skipped, recognizers, costPerHour, costPerHourGated, speakingShare, gateEnabled, warnings };
 }
 
 /** What the resource means for the profile's personal-voice targets, one line each. */

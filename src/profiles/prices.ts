@@ -37,19 +37,35 @@ export const COST_ASSUMPTIONS = {
    * the whole meeting, so an hour of meeting is an hour of audio per speaker session. An upper bound.
    */
   streamedFractionOfMeeting: 1,
+  /**
+   * With the speech gate, audio sent per second of speech: each phrase goes with its pre-roll
+   * (300 ms), hangover (600 ms) and the silence that ends it (600 ms), less the pauses inside it.
+   * Measured on the speech-in-noise fixture: 5.61 s sent for 4.55 s of speech (x1.23);
+   * `npm run bench` measures it for a scripted meeting (bench/results/agent.json).
+   */
+  gatedAudioPerSpeechSecond: 1.25,
 } as const;
+
+/** Share of the meeting one speaker's sessions are streamed: all of it without the gate, their speech (and its margins) with it. */
+export function streamedShare(gate: boolean, speakingShare: number): number {
+  if (!gate) return COST_ASSUMPTIONS.streamedFractionOfMeeting;
+  return Math.min(1, Math.max(0, speakingShare) * COST_ASSUMPTIONS.gatedAudioPerSpeechSecond);
+}
 
 export interface RecognizerCostInput {
   targetLanguages: number;
   /** The session gets interim results (candidate source languages; not open range). */
   interimResults: boolean;
+  /** Share of the meeting hour audio is streamed (default: all of it). */
+  streamed?: number;
 }
 
 /** USD per meeting hour for one recognizer, by Microsoft's method. */
-export function recognizerCostPerHour({ targetLanguages, interimResults }: RecognizerCostInput): number {
+export function recognizerCostPerHour({ targetLanguages, interimResults, streamed = COST_ASSUMPTIONS.streamedFractionOfMeeting }: RecognizerCostInput): number {
   const extra = Math.max(0, targetLanguages - PRICES.includedTargetLanguages);
   const weighting = interimResults ? PRICES.interimResultsWeighting : 1;
   const audio = PRICES.speechTranslationPerHour;
   const text = (extra * COST_ASSUMPTIONS.charactersPerTargetHour * PRICES.translatorPerMillionCharacters * weighting) / 1_000_000;
-  return (audio + text) * COST_ASSUMPTIONS.streamedFractionOfMeeting;
+  // Translated text is kept at its upper bound (a full hour of words) with or without the gate.
+  return audio * streamed + text;
 }

@@ -38,7 +38,15 @@ export interface RawProfile {
   audio?: { sampleRate?: 16000 | 24000 };
   captions?: boolean;
   profanity?: Profanity;
-  limits?: { maxSessionMinutes?: number; maxSpeakers?: number; emptyRoomTimeoutSeconds?: number };
+  limits?: {
+    maxSessionMinutes?: number;
+    maxSpeakers?: number;
+    emptyRoomTimeoutSeconds?: number;
+    replanDebounceMs?: number;
+    languageLingerSeconds?: number;
+    sessionOpensPerMinute?: number;
+  };
+  speechGate?: { enabled?: boolean; preRollMs?: number; hangoverMs?: number; speakingShare?: number };
   onDemand?: boolean;
   terminology?: RawTerminology;
   timing?: RawTiming;

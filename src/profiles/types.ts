@@ -68,6 +68,29 @@ export interface ProfileLimits {
   maxSpeakers: number;
   /** Seconds the agent waits in an empty room (at start, or after the last person left) before exiting. */
   emptyRoomTimeoutSeconds: number;
+  /**
+   * Milliseconds a re-plan waits for further changes (listeners picking languages, people
+   * joining) before it runs: one pending re-plan, however many changes. Filled by the loader.
+   */
+  replanDebounceMs?: number;
+  /** Seconds a language's sessions stay open after its last listener left (onDemand). Filled by the loader. */
+  languageLingerSeconds?: number;
+  /** Azure sessions the agent may open in this room per minute (a burst of ten seconds' worth, then paced). Filled by the loader. */
+  sessionOpensPerMinute?: number;
+}
+
+/**
+ * The speech gate: a microphone's audio goes to Azure only while it carries speech (local voice
+ * activity detection with pre-roll and hangover). Off by default until measured against real Azure.
+ */
+export interface SpeechGateSettings {
+  enabled: boolean;
+  /** Audio kept from before speech was detected and sent with it, so no first syllable is lost. */
+  preRollMs: number;
+  /** Audio still sent after speech stopped, so phrase ends are not cut. */
+  hangoverMs: number;
+  /** Share of the meeting each speaker talks, for `interpreter plan`'s cost with the gate (0..1). */
+  speakingShare: number;
 }
 
 export type Profanity = 'masked' | 'removed' | 'raw';
@@ -90,6 +113,8 @@ export interface Profile {
   limits: ProfileLimits;
   /** Translate only into languages some listener chose (participant attribute `language`). */
   onDemand: boolean;
+  /** The speech gate; filled by the loader (undefined in hand-built profiles = off). */
+  speechGate?: SpeechGateSettings;
   /** Absent when the profile sets none. */
   terminology?: Terminology;
   /** Absent when the profile sets none: the service's defaults. */

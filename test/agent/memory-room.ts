@@ -126,6 +126,13 @@ export class MemoryRoom implements RoomIO {
     return trackSid;
   }
 
+  /** Mutes or unmutes a participant's microphone (its frames may go on: a muted track sends silence or nothing). */
+  muteMicrophone(identity: string, muted: boolean): void {
+    const entry = this.microphones.get(identity);
+    if (!entry) throw new Error(`${identity} has no microphone`);
+    this.events.emit('microphoneMuted', identity, entry.trackSid, muted);
+  }
+
   /** Ends one microphone track of a participant (a republished one's predecessor, say). */
   unpublishMicrophone(identity: string, trackSid: string, mic?: { end(): void }): void {
     mic?.end();

@@ -52,6 +52,8 @@ const declared = (extra: Parameters<typeof agentProfile>[0] = {}) =>
     ...extra,
   });
 
+const noLinger = { maxSessionMinutes: 60, maxSpeakers: 10, emptyRoomTimeoutSeconds: 60, languageLingerSeconds: 0 };
+
 describe('RoomInterpreter', () => {
   it('interprets two speakers in different languages for three listeners: one track and captions per language', async () => {
     const room = new MemoryRoom();
@@ -162,10 +164,10 @@ describe('RoomInterpreter', () => {
     expect(emulator.connections).toHaveLength(0);
   });
 
-  it('opens on-demand languages as listeners choose them and closes them when they leave', async () => {
+  it('opens on-demand languages as listeners choose them and closes them when they leave (no linger)', async () => {
     const room = new MemoryRoom();
     room.join('alice');
-    const interpreter = start(room, declared({ onDemand: true, targets: [neuralTarget('fr'), neuralTarget('de'), neuralTarget('es')] }));
+    const interpreter = start(room, declared({ onDemand: true, targets: [neuralTarget('fr'), neuralTarget('de'), neuralTarget('es')], limits: noLinger }));
     await interpreter.start();
     expect(room.published.size).toBe(0);
     room.publishMicrophone('alice');
@@ -262,7 +264,7 @@ describe('RoomInterpreter', () => {
   it('keeps within the Azure quota when listeners ask for more languages, and gives sessions back when it frees up', async () => {
     const room = new MemoryRoom();
     room.join('alice');
-    const profile = declared({ onDemand: true, targets: [neuralTarget('fr'), neuralTarget('de'), neuralTarget('es')] });
+    const profile = declared({ onDemand: true, targets: [neuralTarget('fr'), neuralTarget('de'), neuralTarget('es')], limits: noLinger });
     const interpreter = new RoomInterpreter({ room, profile, logger, maxAzureSessions: 2, openSession: sessionOpener(profile, { speechKey: 'good-key', speechEndpoint: emulator.url.toString() }) });
     interpreters.push(interpreter);
     await interpreter.start();
