@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
+import { DryRunLauncher } from '../../src/orchestrator/dry-run-launcher.ts';
 import { LocalProcessLauncher } from '../../src/orchestrator/local-launcher.ts';
 import { RoomLaunches } from '../../src/orchestrator/launches.ts';
 import { MemoryLedger } from '../../src/orchestrator/ledger.ts';
@@ -65,5 +66,12 @@ describe('launching one room through every path at once', () => {
     const [pid] = launcher.pids();
     await launcher.close();
     expect(isAlive(pid!)).toBe(false);
+  });
+
+  it('the dry-run launcher checks and registers in one step: concurrent launches of one sid make one agent', async () => {
+    const launcher = new DryRunLauncher();
+    const results = await Promise.all(Array.from({ length: 5 }, () => launcher.launch({ room: 'board-y', roomSid: 'RM_y', profile: 'p' })));
+    expect(results.filter((r) => r.status === 'launched')).toHaveLength(1);
+    expect(await launcher.running()).toHaveLength(1);
   });
 });
