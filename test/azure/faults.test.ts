@@ -1,9 +1,8 @@
 /**
  * Faults injected by the emulator and met by the real SDK and our recovery above it.
  */
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { holdClosedPort } from '../closed-port.ts';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { LiveInterpreterSession } from '../../src/azure/index.ts';
 import { TEST_KEY, concat, fixture, modelFor, pushSpeech, record, silence, until } from './harness.ts';
@@ -43,11 +42,10 @@ function finals(session: LiveInterpreterSession) {
 
 describe('faults', () => {
   it('gives up with one fatal error after maxAttempts when nothing answers', async () => {
-    // A port that was just free: connections are refused, the SDK gives up, and so, after our retries, do we.
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
+    // A port the test holds and nothing listens on: connections are refused, the SDK gives up, and so, after our retries, do we.
+    const closed = await holdClosedPort();
+    onTestFinished(() => closed.release());
+    const port = closed.port;
     const session = modelFor(new URL(`ws://127.0.0.1:${port}`), { reconnect: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 } }).session();
     const { rec } = finals(session);
     pushSpeech(session, english);
@@ -64,9 +62,11 @@ describe('faults', () => {
       const { rec } = finals(session);
       pushSpeech(session, english);
       await until('the fatal error', () => rec.errors.length > 0);
-      // Keep talking: a looping session would recreate its recognizer and report again.
+      // Keep talking: a session that would reconnect takes the audio (to replay it); a failed one ignores it.
+      const pushed = session.stats.pushedAudioMs;
       pushSpeech(session, english);
-      await new Promise((r) => setTimeout(r, 1500));
+      expect(session.stats.pushedAudioMs).toBe(pushed);
+      expect(session.stats.bufferedAudioMs).toBe(0);
       expect(session.stats.recognizerRestarts).toBe(0);
       expect(emulator.connections).toHaveLength(0);
       expect(rec.errors).toHaveLength(1);
