@@ -121,6 +121,30 @@ describe('faults', () => {
     });
   });
 
+  it('service activity gives the retry budget back: with maxAttempts 1, a second outage after results is retried too', async () => {
+    // Every connection is dropped 4 s after it opens; throttling makes the SDK's own retries fail, so ours run.
+    await withEmulator({ faults: { dropAfterMs: 4000 } }, async (emulator) => {
+      // A long back-off: the test lifts the throttling after seeing our failure and before we reconnect.
+      const session = modelFor(emulator.url, { reconnect: { maxAttempts: 1, initialDelayMs: 4000, maxDelayMs: 4000 } }).session();
+      onTestFinished(() => session.close());
+      const { rec, texts } = finals(session);
+      for (let outage = 1; outage <= 2; outage++) {
+        const before = texts().length;
+        pushSpeech(session, english);
+        await until(`results before outage ${outage}`, () => texts().length > before);
+        emulator.setFaults({ dropAfterMs: 4000, throttle: true });
+        await until(`the drop of outage ${outage}`, () => emulator.openConnections() === 0);
+        pushSpeech(session, english);
+        await until(`our failure ${outage}`, () => rec.errors.length >= outage);
+        emulator.setFaults({ dropAfterMs: 4000 });
+        await until(`the reconnect after outage ${outage}`, () => rec.names.filter((n) => n === 'session_reconnected').length >= outage);
+      }
+      // Without the reset the second failure would be attempt 2 of 1: fatal.
+      expect(rec.errors.map((e) => e.recoverable)).toEqual([true, true]);
+      expect(session.stats.recognizerRestarts).toBe(2);
+    });
+  });
+
   it('audio beyond maxBufferedAudioMs during an outage is dropped and counted', async () => {
     await withEmulator({ faults: { throttle: true } }, async (emulator) => {
       const session = modelFor(emulator.url, { reconnect: { maxAttempts: 50, initialDelayMs: 200, maxDelayMs: 200 }, maxBufferedAudioMs: 1000 }).session();
