@@ -6,7 +6,7 @@ const folder = process.env.MUTATE ?? 'profiles';
 
 export default defineConfig({
   test: {
-    setupFiles: ['test/setup.ts'],
+    setupFiles: ['test/mutation-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     include: [`test/${folder}/**/*.test.ts`],
