@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { AudioFrame } from '@livekit/rtc-node';
 import { AudioMixer, softLimit } from '../../src/agent/mixer.ts';
 import type { AudioSink } from '../../src/agent/room-io.ts';
@@ -216,21 +216,28 @@ describe('AudioMixer', () => {
   });
 
   it('counts an underrun when an utterance already playing starves and its next frame comes after the queue ran dry', async () => {
+    // The mixer's clock is performance.now(): faked, so a busy machine cannot make a gap of its own.
+    vi.useFakeTimers({ toFake: ['performance', 'setTimeout', 'clearTimeout'] });
+    onTestFinished(() => void vi.useRealTimers());
     const sink = timedSink();
     const mixer = new AudioMixer(sink, { sampleRate: 16000, queueMs: 200 });
     mixer.start();
     const stream = new FrameQueue();
     const adding = mixer.add(stream);
     for (let i = 0; i < 5; i++) stream.push(new AudioFrame(new Int16Array(160).fill(1000), 16000, 1, 160));
-    // The upstream stalls for longer than the 50 ms queued: a fault, not a synchronisation.
-    await new Promise((r) => setTimeout(r, 300));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sink.frames).toHaveLength(5);
+    // The upstream stalls for longer than the 50 ms queued: the queue runs dry.
+    await vi.advanceTimersByTimeAsync(300);
     expect(mixer.underruns).toBe(0);
     stream.push(new AudioFrame(new Int16Array(160).fill(1000), 16000, 1, 160));
     stream.end();
     await adding;
-    await mixer.drain(2000);
+    await vi.advanceTimersByTimeAsync(0);
     expect(mixer.underruns).toBe(1);
     expect(sink.frames).toHaveLength(6);
+    vi.useRealTimers();
+    await mixer.drain(2000);
   });
 
   it('rejects audio at another rate instead of playing it at the wrong speed', async () => {
