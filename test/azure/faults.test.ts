@@ -1,7 +1,7 @@
 /**
  * Faults injected by the emulator and met by the real SDK and our recovery above it.
  */
-import { describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { holdClosedPort } from '../closed-port.ts';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { LiveInterpreterSession } from '../../src/azure/index.ts';
@@ -142,6 +142,32 @@ describe('faults', () => {
       // Without the reset the second failure would be attempt 2 of 1: fatal.
       expect(rec.errors.map((e) => e.recoverable)).toEqual([true, true]);
       expect(session.stats.recognizerRestarts).toBe(2);
+    });
+  });
+
+  it('a connection that stayed up over 30 s (HEALTHY_CONNECTION_MS) gives the retry budget back, without any result', async () => {
+    // Only performance.now() is faked: the session reads a connection's age from it; sockets and timers are real.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    onTestFinished(() => void vi.useRealTimers());
+    await withEmulator({ faults: { dropAfterMs: 1500 } }, async (emulator) => {
+      const session = modelFor(emulator.url, { reconnect: { maxAttempts: 1, initialDelayMs: 3000, maxDelayMs: 3000 } }).session();
+      onTestFinished(() => session.close());
+      const { rec } = finals(session);
+      // Silence only: no result ever comes, so only the connection's age can reset the budget.
+      pushSpeech(session, silence(1000));
+      for (let outage = 1; outage <= 2; outage++) {
+        await until(`connection ${outage} open`, () => emulator.openConnections() === 1);
+        // The connection has been up for 31 s by the session's clock.
+        vi.advanceTimersByTime(31_000);
+        emulator.setFaults({ dropAfterMs: 1500, throttle: true });
+        await until(`the drop of connection ${outage}`, () => emulator.openConnections() === 0);
+        pushSpeech(session, silence(1000));
+        await until(`our failure ${outage}`, () => rec.errors.length >= outage);
+        emulator.setFaults({ dropAfterMs: 1500 });
+        await until(`the reconnect after outage ${outage}`, () => rec.names.filter((n) => n === 'session_reconnected').length >= outage);
+      }
+      expect(rec.errors.map((e) => e.recoverable)).toEqual([true, true]);
+      expect(rec.transcripts).toHaveLength(0);
     });
   });
 
