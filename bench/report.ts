@@ -9,6 +9,8 @@ import os from 'node:os';
 
 export interface TargetCheck {
   metric: string;
+  /** What the figure is, for the README's table (scripts/bench-table.mjs); default: the metric name. */
+  label?: string;
   /** Human-readable target, e.g. "<= 1.2x bare SDK". */
   target: string;
   value: number;

@@ -1,8 +1,12 @@
 /**
  * Webhook throughput and agent start-up. Our `interpreter serve` HTTP server (verify, dedupe,
  * route, dry-run launcher) against a bare `http` server that only calls
- * `WebhookReceiver.receive` (the floor), both fed the same pre-signed webhooks by a load generator
- * in another process. Then the time from a signed `room_started` to a local agent process running.
+ * `WebhookReceiver.receive` (the floor), both fed the same pre-signed `participant_joined`
+ * webhooks by a load generator in another process: both warmed, then measured in several
+ * alternating rounds (bare first in odd rounds, ours first in even ones), so a slow moment of this
+ * shared machine lands on both; the figure is the median of the per-round ratios, with their spread.
+ * Then the time from a signed `room_started` to the launched agent process's first log line: its
+ * CLI and profile loaded, before it reaches any LiveKit server (it is given none that answers).
  */
 import { execFile, spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -23,7 +27,8 @@ import { percentile, writeResult } from './report.ts';
 
 const KEY = 'APIbench';
 const SECRET = 'bench-secret-bench-secret-bench-secret';
-const DURATION_MS = Number(process.env.BENCH_WEBHOOK_MS ?? 5000);
+const DURATION_MS = Number(process.env.BENCH_WEBHOOK_MS ?? 2000);
+const ROUNDS = Number(process.env.BENCH_WEBHOOK_ROUNDS ?? 5);
 const CONCURRENCY = Number(process.env.BENCH_WEBHOOK_CONCURRENCY ?? 32);
 const root = fileURLToPath(new URL('../', import.meta.url));
 const run = promisify(execFile);
@@ -75,15 +80,34 @@ const oursPort = await listen(ours, 0, '127.0.0.1');
 const bare = bareServer();
 const barePort = await listen(bare, 0, '127.0.0.1');
 
-// Warm both (JIT, connection setup), then measure in alternating order.
-await load(`http://127.0.0.1:${barePort}/webhook`, requests.slice(0, 200));
-const baseline = await load(`http://127.0.0.1:${barePort}/webhook`, requests);
-const measured = await load(`http://127.0.0.1:${oursPort}/webhook`, requests);
+type Load = Awaited<ReturnType<typeof load>>;
+const bareUrl = `http://127.0.0.1:${barePort}/webhook`;
+const oursUrl = `http://127.0.0.1:${oursPort}/webhook`;
+// Warm both (JIT, connection setup) with requests the measured rounds do not reuse first.
+await load(bareUrl, requests.slice(0, 200));
+await load(oursUrl, requests.slice(0, 200));
+const rounds: { bare: Load; ours: Load; ratio: number }[] = [];
+for (let round = 0; round < ROUNDS; round++) {
+  // The 2,000 event ids cycle, so most of ours' answers are `duplicate` (as for LiveKit's
+  // retries): what is compared is the verification and the de-duplication, not the routing.
+  const order = round % 2 === 0 ? (['bare', 'ours'] as const) : (['ours', 'bare'] as const);
+  const measured: Partial<Record<'bare' | 'ours', Load>> = {};
+  for (const which of order) measured[which] = await load(which === 'bare' ? bareUrl : oursUrl, requests);
+  const bare = measured.bare!;
+  const ours = measured.ours!;
+  rounds.push({ bare, ours, ratio: ours.perSecond / bare.perSecond });
+}
 await closeServer(ours);
 await closeServer(bare);
+const median = (values: number[]): number => percentile([...values].sort((a, b) => a - b), 50);
+const ratios = rounds.map((r) => r.ratio);
+const ratio = median(ratios);
+const oursPerSecond = median(rounds.map((r) => r.ours.perSecond));
+const barePerSecond = median(rounds.map((r) => r.bare.perSecond));
 
-// room_started -> agent process running, through the local launcher and the real CLI: "running"
-// = the agent's first log line (it has loaded its profile and asked LiveKit whether the room exists).
+// room_started -> the agent process's first log line, through the local launcher and the real CLI.
+// No LiveKit server answers at the URL it is given: what is timed is the launch and the CLI's
+// start (imports, profile), not joining a room.
 const startups: number[] = [];
 const processFloor: number[] = [];
 for (let i = 0; i < 5; i++) {
@@ -113,22 +137,37 @@ for (let i = 0; i < 5; i++) {
 startups.sort((a, b) => a - b);
 processFloor.sort((a, b) => a - b);
 
-const ratio = measured.perSecond / baseline.perSecond;
+const startupMedian = percentile(startups, 50);
 writeResult({
   name: 'webhook',
-  params: { durationMs: DURATION_MS, concurrency: CONCURRENCY, event: 'participant_joined', agentStartRuns: startups.length },
+  params: { roundMs: DURATION_MS, rounds: ROUNDS, concurrency: CONCURRENCY, event: 'participant_joined', agentStartRuns: startups.length },
   metrics: {
-    verifiedPerSecond: measured.perSecond,
-    p50Ms: measured.p50,
-    p99Ms: measured.p99,
-    errors: measured.errors,
-    agentUpMsMedian: percentile(startups, 50),
-    agentUpMsMax: startups[startups.length - 1] ?? Number.NaN,
+    verifiedPerSecond: oursPerSecond,
+    ratioToBareMedian: ratio,
+    ratioToBareMin: Math.min(...ratios),
+    ratioToBareMax: Math.max(...ratios),
+    p50Ms: median(rounds.map((r) => r.ours.p50)),
+    p99Ms: median(rounds.map((r) => r.ours.p99)),
+    errors: rounds.reduce((n, r) => n + r.ours.errors, 0),
+    agentFirstLogMsMedian: startupMedian,
+    agentFirstLogMsMax: startups[startups.length - 1] ?? Number.NaN,
   },
-  baseline: { verifiedPerSecond: baseline.perSecond, p50Ms: baseline.p50, p99Ms: baseline.p99, errors: baseline.errors, nodeProcessUpMsMedian: percentile(processFloor, 50) },
+  baseline: {
+    verifiedPerSecond: barePerSecond,
+    p50Ms: median(rounds.map((r) => r.bare.p50)),
+    p99Ms: median(rounds.map((r) => r.bare.p99)),
+    errors: rounds.reduce((n, r) => n + r.bare.errors, 0),
+    nodeProcessUpMsMedian: percentile(processFloor, 50),
+  },
   targets: [
-    { metric: 'verifiedPerSecond', target: '> 2000/s', value: measured.perSecond, pass: measured.perSecond > 2000 },
-    { metric: 'ratioToBare', target: '>= 0.9x bare WebhookReceiver server', value: ratio, pass: ratio >= 0.9 },
-    { metric: 'agentUpMsMedian', target: '< 1000 ms', value: percentile(startups, 50), pass: percentile(startups, 50) < 1000 },
+    { metric: 'verifiedPerSecond', label: 'webhook: signed `participant_joined` verified and answered per second (median of rounds)', target: '> 2000/s', value: oursPerSecond, pass: oursPerSecond > 2000 },
+    {
+      metric: 'ratioToBareMedian',
+      label: `webhook: ours / bare WebhookReceiver server, median of ${ROUNDS} alternating rounds (spread ${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`,
+      target: '>= 0.9x',
+      value: ratio,
+      pass: ratio >= 0.9,
+    },
+    { metric: 'agentFirstLogMsMedian', label: 'webhook: signed `room_started` to the local agent process\'s first log line (no LiveKit reached), median ms', target: '< 1000 ms', value: startupMedian, pass: startupMedian < 1000 },
   ],
 });

@@ -5,7 +5,9 @@
 //
 //   LIVEKIT_TESTS=host   run the room tests on this machine's own network (a laptop, macOS)
 //   LIVEKIT_TESTS=skip   leave the room tests out, and say so
-// Extra arguments go to both vitest runs (e.g. `npm test -- --sequence.shuffle`).
+//   TEST_SEED=n          the unit tests' shuffle seed (default: a new one, printed; rerun with it)
+// The unit tests run in a shuffled order (files and the tests inside them): each must pass alone and
+// in any order. Extra arguments go to both vitest runs.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -20,7 +22,10 @@ function run(command, args, what) {
   return result.status ?? 1;
 }
 
-let failed = run(process.execPath, [vitest, 'run', '--project', 'unit', ...extra], 'unit tests') !== 0;
+const seed = process.env.TEST_SEED ?? String(Math.floor(Math.random() * 2 ** 31));
+const shuffle = ['--sequence.shuffle', `--sequence.seed=${seed}`];
+let failed = run(process.execPath, [vitest, 'run', '--project', 'unit', ...shuffle, ...extra], `unit tests, shuffled (TEST_SEED=${seed} repeats this order)`) !== 0;
+if (failed) console.log(`\nunit tests failed in the order of TEST_SEED=${seed}`);
 
 if (mode === 'skip') {
   console.log('\nroom tests SKIPPED (LIVEKIT_TESTS=skip): nothing was checked against the real LiveKit server');

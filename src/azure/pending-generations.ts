@@ -24,6 +24,8 @@ export interface PendingGeneration {
   /** performance.now() when the utterance's last sample was pushed, if known. */
   speechEndedAt: number | undefined;
   sourceLanguage: string | undefined;
+  /** Why its audio was cut off before the service said it was complete, if it was. */
+  cutOff?: 'connection' | 'stall';
 }
 
 export interface PendingGenerationsHooks {
@@ -107,12 +109,18 @@ export class PendingGenerations {
     this.#arm();
   }
 
-  /** The session has stopped or failed: nothing more will come. */
-  closeAll(): void {
+  /**
+   * The session has stopped or failed: nothing more will come. `cutOff` says the audio still owed
+   * died with the connection (the service did not finish these generations).
+   */
+  closeAll(cutOff?: 'connection'): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#owedCompletions = 0;
-    for (const pending of this.#queue.splice(0)) this.#finish(pending);
+    for (const pending of this.#queue.splice(0)) {
+      if (cutOff) pending.cutOff = cutOff;
+      this.#finish(pending);
+    }
   }
 
   get size(): number {
@@ -141,7 +149,10 @@ export class PendingGenerations {
       this.#timer = undefined;
       // The service went silent mid-utterance; the framework would give up on the stream at 10 s anyway.
       const head = this.#queue.shift();
-      if (head) this.#finish(head);
+      if (head) {
+        head.cutOff = 'stall';
+        this.#finish(head);
+      }
       this.#arm();
     }, this.#timeoutMs);
   }

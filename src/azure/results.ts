@@ -68,7 +68,8 @@ export function utteranceMetrics(pending: PendingGeneration, context: MetricsCon
     timestamp: pending.createdAt,
     durationMs: Math.round(performance.now() - pending.createdPerf),
     ttftMs: audioLatencyMs,
-    cancelled: false,
+    // Cut off by a dropped connection or the stall timer: the service never finished this one.
+    cancelled: pending.cutOff !== undefined,
     inputTokens: 0,
     outputTokens: 0,
     totalTokens: 0,

@@ -337,7 +337,7 @@ export class LiveInterpreterSession extends llm.RealtimeSession {
     this.#discard(recognizer);
     this.#utterances.end();
     // Audio still owed to recognized phrases died with the connection.
-    this.#pending.closeAll();
+    this.#pending.closeAll('connection');
     const healthy = this.#connectedAt !== undefined && performance.now() - this.#connectedAt > HEALTHY_CONNECTION_MS;
     if (healthy) this.#attempts = 0;
     this.#attempts++;

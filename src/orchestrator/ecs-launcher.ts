@@ -72,6 +72,12 @@ export class EcsLauncher implements Launcher {
   private readonly retryBaseDelayMs: number;
   private readonly launchBudgetMs: number;
   private readonly maxAgents: number;
+  /**
+   * Launches under way, by room sid. ListTasks does not show a task RunTask has not returned yet, so
+   * a second launch of a sid joins the first instead of checking on its own: check and register are
+   * one step in this process (across processes the ledger's claim and the clientToken hold).
+   */
+  private readonly inFlight = new Map<string, Promise<LaunchResult>>();
 
   constructor(private readonly options: EcsLauncherOptions) {
     this.client = options.client ?? createEcsClient();
@@ -90,7 +96,19 @@ export class EcsLauncher implements Launcher {
     return undefined;
   }
 
-  async launch(request: LaunchRequest): Promise<LaunchResult> {
+  launch(request: LaunchRequest): Promise<LaunchResult> {
+    const current = this.inFlight.get(request.roomSid);
+    if (current) return current.then((result) => ({ status: 'already-running', ...(result.agent ? { agent: result.agent } : {}) }));
+    const launched = this.launchOnce(request);
+    this.inFlight.set(request.roomSid, launched);
+    const forget = (): void => {
+      if (this.inFlight.get(request.roomSid) === launched) this.inFlight.delete(request.roomSid);
+    };
+    launched.then(forget, forget);
+    return launched;
+  }
+
+  private async launchOnce(request: LaunchRequest): Promise<LaunchResult> {
     const log = this.options.logger.child({ room: request.room, sid: request.roomSid });
     const refused = this.refuses(request);
     if (refused) throw new LaunchError(`cannot launch an agent for this room: ${refused}`, 422);

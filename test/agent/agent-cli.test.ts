@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
+import { holdClosedPort } from '../closed-port.ts';
 import { fileURLToPath } from 'node:url';
 import { startTwirpServer, type TwirpServer } from '../orchestrator/livekit-twirp.ts';
 
@@ -28,16 +28,6 @@ function agent(args: string[], env: Record<string, string>): Promise<{ code: num
   });
 }
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('interpreter agent', () => {
   it('prints help with no environment at all', async () => {
     const result = await agent(['--help'], {});
@@ -52,7 +42,9 @@ describe('interpreter agent', () => {
   });
 
   it('fails fast with a clear error when LiveKit is unreachable', async () => {
-    const result = await agent(['--room', 'live-room', '--profile', 'board-meeting'], { LIVEKIT_URL: `ws://127.0.0.1:${await closedPort()}`, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET });
+    const closed = await holdClosedPort();
+    onTestFinished(() => closed.release());
+    const result = await agent(['--room', 'live-room', '--profile', 'board-meeting'], { LIVEKIT_URL: `ws://127.0.0.1:${closed.port}`, LIVEKIT_API_KEY: KEY, LIVEKIT_API_SECRET: SECRET });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/cannot reach LiveKit at ws:\/\/127\.0\.0\.1:\d+.*LIVEKIT_URL/);
   });

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { pino } from 'pino';
 import { RoomInterpreter } from '../../src/agent/interpreter.ts';
 import { superviseRoom, exitCode } from '../../src/agent/lifecycle.ts';
@@ -33,20 +33,34 @@ describe('agent lifecycle', () => {
     expect([...room.published.values()].every((t) => t.closed)).toBe(true);
   });
 
-  it('stays while people are there and exits after the room has been empty for the grace period', async () => {
+  it('stays while people are there and exits after the room has been empty for the whole grace period', async () => {
     const { room, interpreter } = setup({ emptyRoomTimeoutSeconds: 0.2 });
     room.join('alice');
     await interpreter.start();
-    const supervised = superviseRoom({ room, interpreter, logger, stopSignal: new AbortController().signal });
+    // The grace period is a timer: the test moves the clock instead of waiting on it.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    onTestFinished(() => void vi.useRealTimers());
+    const supervised = superviseRoom({ room, interpreter, logger, stopSignal: new AbortController().signal, drainMs: 0 });
     let settled = false;
     void supervised.then(() => (settled = true));
-    await new Promise((r) => setTimeout(r, 300));
+    await vi.advanceTimersByTimeAsync(1000);
     expect(settled).toBe(false);
     room.join('bob');
     room.leave('alice');
-    await new Promise((r) => setTimeout(r, 300));
+    await vi.advanceTimersByTimeAsync(1000);
     expect(settled).toBe(false);
     room.leave('bob');
+    await vi.advanceTimersByTimeAsync(199);
+    expect(settled).toBe(false);
+    // Someone comes back within the grace period: the count starts again when they leave.
+    room.join('carol');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(settled).toBe(false);
+    room.leave('carol');
+    await vi.advanceTimersByTimeAsync(199);
+    expect(settled).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    vi.useRealTimers();
     expect(await supervised).toBe('room-empty');
   });
 

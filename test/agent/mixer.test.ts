@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { AudioFrame } from '@livekit/rtc-node';
 import { AudioMixer, softLimit } from '../../src/agent/mixer.ts';
 import type { AudioSink } from '../../src/agent/room-io.ts';
@@ -70,6 +70,28 @@ function energyAt(samples: Int16Array, hz: number, rate: number): number {
   return Math.hypot(re, im) / samples.length;
 }
 
+/** `ms` of a constant level: each source's samples are recognisable in the sum. */
+async function* level(value: number, ms: number, rate: number): AsyncGenerator<AudioFrame> {
+  const per = rate / 100;
+  for (let t = 0; t < ms / 10; t++) yield new AudioFrame(new Int16Array(per).fill(value), rate, 1, per);
+}
+
+/** A sink that holds its first capture until `release()`: the test decides what has arrived by then. */
+function gatedSink(): AudioSink & { frames: AudioFrame[]; release: () => void } {
+  const frames: AudioFrame[] = [];
+  let release: () => void = () => undefined;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  return {
+    frames,
+    release: () => release(),
+    captureFrame: async (f) => {
+      frames.push(f);
+      if (frames.length === 1) await gate;
+    },
+    close: async () => undefined,
+  };
+}
+
 describe('softLimit', () => {
   it('leaves normal levels untouched and never reaches full scale', () => {
     expect(softLimit(1000)).toBe(1000);
@@ -81,7 +103,7 @@ describe('softLimit', () => {
 });
 
 describe('AudioMixer', () => {
-  it('mixes two overlapping full-scale voices together (not one after the other) without clipping', async () => {
+  it('mixes two full-scale voices that start together into the same 300 ms, with a peak under full scale', async () => {
     const sink = collectingSink();
     const rate = 24000;
     const mixer = new AudioMixer(sink, { sampleRate: rate });
@@ -97,6 +119,46 @@ describe('AudioMixer', () => {
     expect(mixer.peakSample).toBeLessThan(32767);
     expect(mixer.activeSources).toBe(0);
     await mixer.close();
+  });
+
+  it('a second speaker who starts while the first is playing is heard in the same frames, and the mix lasts until the longer one ends', async () => {
+    const rate = 16000;
+    const sink = gatedSink();
+    const mixer = new AudioMixer(sink, { sampleRate: rate });
+    mixer.start();
+    // Alice's 300 ms arrive; her first frame goes to the sink at once and the sink holds it.
+    await mixer.add(level(10000, 300, rate), 'alice');
+    expect(sink.frames).toHaveLength(1);
+    // Bob's 500 ms arrive while alice has 290 ms still to play.
+    await mixer.add(level(7000, 500, rate), 'bob');
+    sink.release();
+    await mixer.drain(10_000);
+    const levels = sink.frames.map((f) => {
+      const values = new Set(f.data);
+      expect(values.size, 'a frame holds one level').toBe(1);
+      return f.data[0];
+    });
+    // Below the limiter's knee the mix is the exact sum: alice alone, both together, then bob's remainder.
+    expect(levels).toEqual([10000, ...Array<number>(29).fill(17000), ...Array<number>(21).fill(7000)]);
+  });
+
+  it('the limiter shapes the summed samples: every output sample is softLimit(a + b), none at or past full scale', async () => {
+    const rate = 24000;
+    const mixer = new AudioMixer(collectingSink(), { sampleRate: rate });
+    await Promise.all([mixer.add(tone(32000, 440, 100, rate)), mixer.add(tone(32000, 660, 100, rate))]);
+    const out = Int16Array.from(Array.from({ length: 10 }, () => [...mixer.mixFrame().data]).flat());
+    const expected = (i: number) => Math.round(softLimit(Math.round(32000 * Math.sin((2 * Math.PI * 440 * i) / rate)) + Math.round(32000 * Math.sin((2 * Math.PI * 660 * i) / rate))));
+    let limited = 0;
+    for (let i = 0; i < out.length; i++) {
+      expect(out[i], `sample ${i}`).toBe(expected(i));
+      expect(Math.abs(out[i]!)).toBeLessThan(32767);
+      const raw = Math.abs(Math.round(32000 * Math.sin((2 * Math.PI * 440 * i) / rate)) + Math.round(32000 * Math.sin((2 * Math.PI * 660 * i) / rate)));
+      if (raw > 32767) limited++;
+    }
+    // The input really overloads: without the limiter these samples would clip or wrap.
+    expect(limited).toBeGreaterThan(100);
+    // Louder input stays louder (a soft curve, not a hard clip at one value).
+    expect(new Set(out.filter((v) => Math.abs(v) > 0.9 * 32767)).size).toBeGreaterThan(10);
   });
 
   it('produces silence when idle and frames of the configured size', () => {
@@ -154,21 +216,28 @@ describe('AudioMixer', () => {
   });
 
   it('counts an underrun when an utterance already playing starves and its next frame comes after the queue ran dry', async () => {
+    // The mixer's clock is performance.now(): faked, so a busy machine cannot make a gap of its own.
+    vi.useFakeTimers({ toFake: ['performance', 'setTimeout', 'clearTimeout'] });
+    onTestFinished(() => void vi.useRealTimers());
     const sink = timedSink();
     const mixer = new AudioMixer(sink, { sampleRate: 16000, queueMs: 200 });
     mixer.start();
     const stream = new FrameQueue();
     const adding = mixer.add(stream);
     for (let i = 0; i < 5; i++) stream.push(new AudioFrame(new Int16Array(160).fill(1000), 16000, 1, 160));
-    // The upstream stalls for longer than the 50 ms queued: a fault, not a synchronisation.
-    await new Promise((r) => setTimeout(r, 300));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(sink.frames).toHaveLength(5);
+    // The upstream stalls for longer than the 50 ms queued: the queue runs dry.
+    await vi.advanceTimersByTimeAsync(300);
     expect(mixer.underruns).toBe(0);
     stream.push(new AudioFrame(new Int16Array(160).fill(1000), 16000, 1, 160));
     stream.end();
     await adding;
-    await mixer.drain(2000);
+    await vi.advanceTimersByTimeAsync(0);
     expect(mixer.underruns).toBe(1);
     expect(sink.frames).toHaveLength(6);
+    vi.useRealTimers();
+    await mixer.drain(2000);
   });
 
   it('rejects audio at another rate instead of playing it at the wrong speed', async () => {

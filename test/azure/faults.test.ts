@@ -1,9 +1,8 @@
 /**
  * Faults injected by the emulator and met by the real SDK and our recovery above it.
  */
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished, vi } from 'vitest';
+import { holdClosedPort } from '../closed-port.ts';
 import { startEmulator } from '../../src/emulator/index.ts';
 import type { LiveInterpreterSession } from '../../src/azure/index.ts';
 import { TEST_KEY, concat, fixture, modelFor, pushSpeech, record, silence, until } from './harness.ts';
@@ -43,11 +42,10 @@ function finals(session: LiveInterpreterSession) {
 
 describe('faults', () => {
   it('gives up with one fatal error after maxAttempts when nothing answers', async () => {
-    // A port that was just free: connections are refused, the SDK gives up, and so, after our retries, do we.
-    const server = createServer();
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    await new Promise((resolve) => server.close(resolve));
+    // A port the test holds and nothing listens on: connections are refused, the SDK gives up, and so, after our retries, do we.
+    const closed = await holdClosedPort();
+    onTestFinished(() => closed.release());
+    const port = closed.port;
     const session = modelFor(new URL(`ws://127.0.0.1:${port}`), { reconnect: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 20 } }).session();
     const { rec } = finals(session);
     pushSpeech(session, english);
@@ -64,9 +62,11 @@ describe('faults', () => {
       const { rec } = finals(session);
       pushSpeech(session, english);
       await until('the fatal error', () => rec.errors.length > 0);
-      // Keep talking: a looping session would recreate its recognizer and report again.
+      // Keep talking: a session that would reconnect takes the audio (to replay it); a failed one ignores it.
+      const pushed = session.stats.pushedAudioMs;
       pushSpeech(session, english);
-      await new Promise((r) => setTimeout(r, 1500));
+      expect(session.stats.pushedAudioMs).toBe(pushed);
+      expect(session.stats.bufferedAudioMs).toBe(0);
       expect(session.stats.recognizerRestarts).toBe(0);
       expect(emulator.connections).toHaveLength(0);
       expect(rec.errors).toHaveLength(1);
@@ -118,6 +118,56 @@ describe('faults', () => {
       expect(rec.errors.every((e) => e.recoverable)).toBe(true);
       expect(session.stats.droppedAudioMs).toBe(0);
       await session.close();
+    });
+  });
+
+  it('service activity gives the retry budget back: with maxAttempts 1, a second outage after results is retried too', async () => {
+    // Every connection is dropped 4 s after it opens; throttling makes the SDK's own retries fail, so ours run.
+    await withEmulator({ faults: { dropAfterMs: 4000 } }, async (emulator) => {
+      // A long back-off: the test lifts the throttling after seeing our failure and before we reconnect.
+      const session = modelFor(emulator.url, { reconnect: { maxAttempts: 1, initialDelayMs: 4000, maxDelayMs: 4000 } }).session();
+      onTestFinished(() => session.close());
+      const { rec, texts } = finals(session);
+      for (let outage = 1; outage <= 2; outage++) {
+        const before = texts().length;
+        pushSpeech(session, english);
+        await until(`results before outage ${outage}`, () => texts().length > before);
+        emulator.setFaults({ dropAfterMs: 4000, throttle: true });
+        await until(`the drop of outage ${outage}`, () => emulator.openConnections() === 0);
+        pushSpeech(session, english);
+        await until(`our failure ${outage}`, () => rec.errors.length >= outage);
+        emulator.setFaults({ dropAfterMs: 4000 });
+        await until(`the reconnect after outage ${outage}`, () => rec.names.filter((n) => n === 'session_reconnected').length >= outage);
+      }
+      // Without the reset the second failure would be attempt 2 of 1: fatal.
+      expect(rec.errors.map((e) => e.recoverable)).toEqual([true, true]);
+      expect(session.stats.recognizerRestarts).toBe(2);
+    });
+  });
+
+  it('a connection that stayed up over 30 s (HEALTHY_CONNECTION_MS) gives the retry budget back, without any result', async () => {
+    // Only performance.now() is faked: the session reads a connection's age from it; sockets and timers are real.
+    vi.useFakeTimers({ toFake: ['performance'] });
+    onTestFinished(() => void vi.useRealTimers());
+    await withEmulator({ faults: { dropAfterMs: 1500 } }, async (emulator) => {
+      const session = modelFor(emulator.url, { reconnect: { maxAttempts: 1, initialDelayMs: 3000, maxDelayMs: 3000 } }).session();
+      onTestFinished(() => session.close());
+      const { rec } = finals(session);
+      // Silence only: no result ever comes, so only the connection's age can reset the budget.
+      pushSpeech(session, silence(1000));
+      for (let outage = 1; outage <= 2; outage++) {
+        await until(`connection ${outage} open`, () => emulator.openConnections() === 1);
+        // The connection has been up for 31 s by the session's clock.
+        vi.advanceTimersByTime(31_000);
+        emulator.setFaults({ dropAfterMs: 1500, throttle: true });
+        await until(`the drop of connection ${outage}`, () => emulator.openConnections() === 0);
+        pushSpeech(session, silence(1000));
+        await until(`our failure ${outage}`, () => rec.errors.length >= outage);
+        emulator.setFaults({ dropAfterMs: 1500 });
+        await until(`the reconnect after outage ${outage}`, () => rec.names.filter((n) => n === 'session_reconnected').length >= outage);
+      }
+      expect(rec.errors.map((e) => e.recoverable)).toEqual([true, true]);
+      expect(rec.transcripts).toHaveLength(0);
     });
   });
 

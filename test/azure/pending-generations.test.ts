@@ -2,10 +2,11 @@
  * Which generation synthesized audio goes to, and what ends one, for each way a service may
  * mark the end of a phrase's audio (or not mark it).
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UtteranceGeneration } from '../../src/azure/generation.ts';
 import { PendingGenerations, type PendingGeneration } from '../../src/azure/pending-generations.ts';
 import { encodeWav } from '../../src/common/wav.ts';
+import { utteranceMetrics } from '../../src/azure/results.ts';
 import { readGeneration } from './harness.ts';
 
 function chunk(ms: number): ArrayBuffer {
@@ -127,5 +128,69 @@ describe('PendingGenerations', () => {
     expect(queue.size).toBe(0);
     expect(await audioMs.get('a')).toBe(100);
     expect(finished).toEqual(['a']);
+  });
+});
+
+describe('PendingGenerations: what cuts a generation off, and what the metrics say about it', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+  const context = { label: 'test', modelName: 'm', modelProvider: 'p', droppedAudioMs: 0 };
+
+  function timed(timeoutMs: number) {
+    const finished: PendingGeneration[] = [];
+    const queue = new PendingGenerations({ onFinished: (p) => finished.push(p), orphanAudio: () => undefined }, timeoutMs);
+    return { queue, finished };
+  }
+
+  it('the stall timer closes the oldest generation only after the service said nothing for the whole timeout, and marks it cancelled', async () => {
+    // Only timers are faked: decoding's setImmediate keeps running.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { queue, finished } = timed(1000);
+    const a = pending('a');
+    const b = pending('b');
+    queue.add(a);
+    vi.advanceTimersByTime(600);
+    // Audio is activity: the timer starts again from here.
+    queue.audio(chunk(20), 0);
+    vi.advanceTimersByTime(999);
+    expect(queue.size).toBe(1);
+    queue.add(b);
+    vi.advanceTimersByTime(1000);
+    // `add` closed `a` (it had audio), the stall then closed `b`.
+    expect(queue.size).toBe(0);
+    await readGeneration(a.generation!.event);
+    await readGeneration(b.generation!.event);
+    // `a` finishes once its audio is decoded, so the order of the two may vary.
+    const byId = new Map(finished.map((p) => [p.itemId, p]));
+    expect([...byId.keys()].sort()).toEqual(['a', 'b']);
+    expect(byId.get('a')!.cutOff).toBeUndefined();
+    expect(byId.get('b')!.cutOff).toBe('stall');
+    expect(utteranceMetrics(byId.get('a')!, context).cancelled).toBe(false);
+    expect(utteranceMetrics(byId.get('b')!, context).cancelled).toBe(true);
+  });
+
+  it('a timeout of 0 never closes a generation', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const { queue } = timed(0);
+    queue.add(pending('a'));
+    vi.advanceTimersByTime(3_600_000);
+    expect(queue.size).toBe(1);
+    queue.closeAll();
+  });
+
+  it('closeAll after a dropped connection marks every open generation cancelled; an ordinary end does not', async () => {
+    const dropped = timed(0);
+    const x = pending('x');
+    dropped.queue.add(x);
+    dropped.queue.closeAll('connection');
+    const ended = timed(0);
+    const y = pending('y');
+    ended.queue.add(y);
+    ended.queue.closeAll();
+    await readGeneration(x.generation!.event);
+    await readGeneration(y.generation!.event);
+    expect(dropped.finished.map((p) => utteranceMetrics(p, context).cancelled)).toEqual([true]);
+    expect(ended.finished.map((p) => utteranceMetrics(p, context).cancelled)).toEqual([false]);
   });
 });

@@ -5,7 +5,8 @@
  * checks (region, tier, session budget).
  */
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { holdClosedPort } from '../closed-port.ts';
 import { checkAzure, type AzureSettings } from '../../src/cli/check/azure.ts';
 import type { CheckResult } from '../../src/cli/check/report.ts';
 import { startEmulator } from '../../src/emulator/index.ts';
@@ -64,9 +65,9 @@ describe('interpreter check: Azure', () => {
   });
 
   it('fails the key when nothing listens at the endpoint', async () => {
-    const closed = await startEmulator();
-    const endpoint = closed.url.toString();
-    await closed.close();
+    const closed = await holdClosedPort();
+    onTestFinished(() => closed.release());
+    const endpoint = `ws://127.0.0.1:${closed.port}/speech/universal/v2`;
     const results = byId(await checkAzure({ settings: settings({ speechEndpoint: endpoint }), timeoutMs: 30_000 }));
     expect(results['azure.key']).toMatchObject({ status: 'fail', detail: expect.stringContaining('no session') });
   });

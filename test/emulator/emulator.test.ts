@@ -140,6 +140,28 @@ describe('Speech emulator with the real SDK', () => {
     expect(result.recognized.length).toBeGreaterThan(0);
   });
 
+  it('sends one turn.start and one turn.end per turn, however many utterances it holds', async () => {
+    const e = await start();
+    const result = await runRecognizer({ url: e.url, voice: 'fr-FR-DeniseNeural', audio: speech('meeting.wav') });
+    expect(result.recognized.length).toBeGreaterThan(1);
+    expect(result.paths.filter((p) => p === 'turn.start')).toHaveLength(1);
+    expect(result.paths.filter((p) => p === 'turn.end')).toHaveLength(1);
+    expect(result.paths.at(-1)).toBe('turn.end');
+    expect(result.events.filter((ev) => ev === 'sessionStopped')).toHaveLength(1);
+  });
+
+  it('with replyDelayMs, holds each answer that long after the one before it and changes nothing else', async () => {
+    const plain = await runRecognizer({ url: (await start()).url, voice: 'fr-FR-DeniseNeural' });
+    await emulator?.close();
+    const delayMs = 120;
+    const delayed = await runRecognizer({ url: (await start({ faults: { replyDelayMs: delayMs } })).url, voice: 'fr-FR-DeniseNeural' });
+    expect(delayed.paths).toEqual(plain.paths);
+    expect(delayed.recognized.map((r) => r.translations.get('fr'))).toEqual(plain.recognized.map((r) => r.translations.get('fr')));
+    // A one-sided bound: a timer never fires early (1 ms for its rounding); a busy machine only widens the gaps.
+    const gaps = delayed.pathTimes.slice(1).map((t, i) => t - delayed.pathTimes[i]!);
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(delayMs - 1);
+  });
+
   it('never sends turn.end when told to: stop then times out instead of hanging', async () => {
     const e = await start({ faults: { neverSendTurnEnd: true } });
     const result = await runRecognizer({ url: e.url, stopTimeoutMs: 800, timeoutMs: 1500, audio: speech().subarray(0, 16000) });

@@ -41,6 +41,8 @@ export interface Recorded {
   canceled: sdk.TranslationRecognitionCanceledEventArgs[];
   /** Path of every message the service sent, in order (lower case, as the SDK compares them). */
   paths: string[];
+  /** performance.now() at which each of those messages reached the SDK's connection. */
+  pathTimes: number[];
   stopError?: string;
 }
 
@@ -59,8 +61,11 @@ export async function runRecognizer(options: RunOptions): Promise<Recorded> {
   const push = sdk.AudioInputStream.createPushStream(sdk.AudioStreamFormat.getWaveFormatPCM(16000, 16, 1));
   const recognizer = sdk.TranslationRecognizer.FromConfig(config, auto, sdk.AudioConfig.fromStreamInput(push));
   options.prepare?.(recognizer);
-  const out: Recorded = { events: [], recognized: [], recognizing: [], synthesis: [], canceled: [], paths: [] };
-  sdk.Connection.fromRecognizer(recognizer).messageReceived = (e) => out.paths.push(e.message.path.toLowerCase());
+  const out: Recorded = { events: [], recognized: [], recognizing: [], synthesis: [], canceled: [], paths: [], pathTimes: [] };
+  sdk.Connection.fromRecognizer(recognizer).messageReceived = (e) => {
+    out.paths.push(e.message.path.toLowerCase());
+    out.pathTimes.push(performance.now());
+  };
   let finished: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (finished = resolve));
   recognizer.sessionStarted = () => out.events.push('sessionStarted');

@@ -68,6 +68,20 @@ describe('EcsLauncher', () => {
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
   });
 
+  it('runs one task for concurrent launches of one sid, though ListTasks shows none until RunTask returns', async () => {
+    // No launch id, so no clientToken: only the launcher's own check-and-register can keep it to one.
+    ecs.on(RunTaskCommand).callsFake(async () => ({ tasks: [{ taskArn: `arn:task/${ecs.commandCalls(RunTaskCommand).length}` }], failures: [] }));
+    const ecsLauncher = launcher();
+    const { launchId: _unused, ...withoutId } = request;
+    const results = await Promise.all(Array.from({ length: 5 }, () => ecsLauncher.launch(withoutId)));
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(1);
+    expect(results.map((r) => r.status).sort()).toEqual(['already-running', 'already-running', 'already-running', 'already-running', 'launched']);
+    expect(new Set(results.map((r) => r.agent?.id))).toEqual(new Set(['arn:task/1']));
+    // Once the first has settled, a later launch checks ECS again (here: still no task listed, so it runs one).
+    await ecsLauncher.launch(withoutId);
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(2);
+  });
+
   it('treats ConflictException (clientToken already used) as already launched', async () => {
     ecs.on(RunTaskCommand).rejects(new ConflictException({ message: 'clientToken in use', $metadata: {}, resourceIds: ['arn:task/1'] }));
     expect((await launcher().launch(request)).status).toBe('already-running');

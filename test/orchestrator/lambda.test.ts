@@ -5,6 +5,8 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { handler, resetRuntime } from '../../src/orchestrator/lambda.ts';
+import { MAX_WEBHOOK_BYTES } from '../../src/orchestrator/http-server.ts';
+import { signWebhookBody } from '../../src/orchestrator/signing.ts';
 import { resetSecretCache } from '../../src/orchestrator/config.ts';
 import { API_KEY, API_SECRET, signedEvent } from './helpers.ts';
 
@@ -95,6 +97,36 @@ describe('Lambda webhook handler', () => {
     const result = await handler(await functionUrlEvent(signed.body, signed.authorization));
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body ?? '{}')).toMatchObject({ action: 'duplicate' });
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+  });
+
+  it('answers 413 to a signed body over the limit, before any ledger write or RunTask', async () => {
+    const huge = 'x'.repeat(MAX_WEBHOOK_BYTES + 1);
+    const result = await handler(await functionUrlEvent(huge, await signWebhookBody(huge, API_KEY, API_SECRET)));
+    expect(result.statusCode).toBe(413);
+    expect(JSON.parse(result.body ?? '{}')).toEqual({ error: `body over ${MAX_WEBHOOK_BYTES} bytes` });
+    expect(dynamo.commandCalls(PutItemCommand)).toHaveLength(0);
+    expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
+    // The limit counts the decoded body, not its base64 form: a body at the limit is taken.
+    const atLimit = await signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_limit', id: 'EV_limit', metadata: 'm'.repeat(MAX_WEBHOOK_BYTES - 400) });
+    expect(Buffer.byteLength(atLimit.body)).toBeLessThanOrEqual(MAX_WEBHOOK_BYTES);
+    expect(Buffer.from(atLimit.body).toString('base64').length).toBeGreaterThan(MAX_WEBHOOK_BYTES);
+    expect((await handler(await functionUrlEvent(atLimit.body, atLimit.authorization))).statusCode).toBe(200);
+  });
+
+  it('answers an unsigned body over the limit with 401: the header is checked first', async () => {
+    const result = await handler(await functionUrlEvent('x'.repeat(MAX_WEBHOOK_BYTES + 1)));
+    expect(result.statusCode).toBe(401);
+  });
+
+  it.each(['GET', 'PUT', 'DELETE'])('answers %s with 405 and does not start the runtime', async (method) => {
+    const signed = await signedEvent({ event: 'room_started', room: 'board-q3', sid: 'RM_405', id: 'EV_405' });
+    const event = await functionUrlEvent(signed.body, signed.authorization);
+    event.requestContext.http.method = method;
+    const result = await handler(event);
+    expect(result.statusCode).toBe(405);
+    expect(JSON.parse(result.body ?? '{}')).toEqual({ error: 'use POST' });
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(0);
     expect(ecs.commandCalls(RunTaskCommand)).toHaveLength(0);
   });
 

@@ -5,7 +5,11 @@
  * none left alive after `close()`.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { mockClient } from 'aws-sdk-client-mock';
+import { ECSClient, ListTasksCommand, RunTaskCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
+import { EcsLauncher } from '../../src/orchestrator/ecs-launcher.ts';
 import { fileURLToPath } from 'node:url';
+import { DryRunLauncher } from '../../src/orchestrator/dry-run-launcher.ts';
 import { LocalProcessLauncher } from '../../src/orchestrator/local-launcher.ts';
 import { RoomLaunches } from '../../src/orchestrator/launches.ts';
 import { MemoryLedger } from '../../src/orchestrator/ledger.ts';
@@ -65,5 +69,44 @@ describe('launching one room through every path at once', () => {
     const [pid] = launcher.pids();
     await launcher.close();
     expect(isAlive(pid!)).toBe(false);
+  });
+
+  it('the dry-run launcher checks and registers in one step: concurrent launches of one sid make one agent', async () => {
+    const launcher = new DryRunLauncher();
+    const results = await Promise.all(Array.from({ length: 5 }, () => launcher.launch({ room: 'board-y', roomSid: 'RM_y', profile: 'p' })));
+    expect(results.filter((r) => r.status === 'launched')).toHaveLength(1);
+    expect(await launcher.running()).toHaveLength(1);
+  });
+
+  it('a room that finishes while its ECS task is being started gets that task stopped (the stop waits in the sid queue)', async () => {
+    const ecs = mockClient(ECSClient);
+    cleanup.push(async () => void ecs.restore());
+    // ECS lists a task only once RunTask has returned it, as the real service does for a task it has not created yet.
+    let taskRunning = false;
+    let releaseRunTask: () => void = () => undefined;
+    const runTaskHeld = new Promise<void>((resolve) => (releaseRunTask = resolve));
+    ecs.on(ListTasksCommand).callsFake(async () => ({ taskArns: taskRunning ? ['arn:task/race'] : [] }));
+    ecs.on(RunTaskCommand).callsFake(async () => {
+      await runTaskHeld;
+      taskRunning = true;
+      return { tasks: [{ taskArn: 'arn:task/race' }], failures: [] };
+    });
+    ecs.on(StopTaskCommand).callsFake(async () => {
+      taskRunning = false;
+      return {};
+    });
+    const launcher = new EcsLauncher({ cluster: 'c', taskDefinition: 'td', containerName: 'agent', subnets: ['s'], securityGroups: ['g'], assignPublicIp: false, client: new ECSClient({ region: 'eu-west-1' }), logger: silentLogger() });
+    const launches = new RoomLaunches({ launcher, ledger: new MemoryLedger(), logger: silentLogger() });
+    const started = await launches.start({ room: 'board-ecs', roomSid: 'RM_ecs_race', profile: 'board-meeting' });
+    expect(started.status).toBe('claimed');
+    while (ecs.commandCalls(RunTaskCommand).length === 0) await new Promise((r) => setImmediate(r));
+    const finishing = launches.finish({ name: 'board-ecs', sid: 'RM_ecs_race' });
+    // Let a stop that did not wait run its ListTasks now, while RunTask is still out.
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    releaseRunTask();
+    await finishing;
+    await launches.settled();
+    expect(ecs.commandCalls(StopTaskCommand).map((c) => c.args[0].input.task)).toEqual(['arn:task/race']);
+    expect(taskRunning).toBe(false);
   });
 });

@@ -81,8 +81,11 @@ describe('interpreter serve --launcher dry-run', () => {
   });
 
   it('answers a correctly signed room_started with 2xx and the chosen profile, a forged one with 401', async () => {
+    const before = await agents();
     const body = roomEventBody({ event: 'room_started', room: 'board-q3', sid: 'RM_serve1' });
     expect(await post(body, await signWebhookBody(body, KEY, SECRET))).toEqual({ status: 202, body: expect.objectContaining({ action: 'launching', profile: 'board-meeting' }) });
+    // Each test that launches waits for its launch to land, so none is still on its way when another counts.
+    await agentsUntil((n) => n > before);
     expect((await post(body, await signWebhookBody(body, KEY, 'forged-secret-forged-secret-xxxx'))).status).toBe(401);
     expect((await post(body)).status).toBe(401);
   });
@@ -106,19 +109,23 @@ describe('interpreter serve --launcher dry-run', () => {
   });
 
   it('accepts a signed room_started carrying 512 KiB of room metadata', async () => {
+    const before = await agents();
     const metadata = JSON.stringify({ notes: '"\\'.repeat(512 * 1024 / 3) });
     const body = roomEventBody({ event: 'room_started', room: 'board-meta', sid: 'RM_serve_meta', metadata });
     expect(Buffer.byteLength(body)).toBeGreaterThan(1024 * 1024);
     expect((await post(body, await signWebhookBody(body, KEY, SECRET))).status).toBe(202);
+    await agentsUntil((n) => n > before);
   });
 
   it('interpreter webhook send signs as LiveKit does and the server accepts it', async () => {
+    const before = await agents();
     const sent = spawn(process.execPath, ['bin/interpreter.js', 'webhook', 'send', 'room_started', '--room', 'interview-7', '--url', `${base}/webhook`, '--api-key', KEY, '--api-secret', SECRET], { cwd: root });
     let output = '';
     sent.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const code = await new Promise((resolve) => sent.once('exit', resolve));
     expect(code).toBe(0);
     expect(output).toMatch(/^(202|200) .*"action":"(launching|no-profile)"/);
+    if (output.includes('"action":"launching"')) await agentsUntil((n) => n > before);
   });
 });
 

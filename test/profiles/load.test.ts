@@ -40,6 +40,9 @@ const cases: { file: string; line: number; column: number; message: RegExp; hint
   { file: 'missing-languages.yaml', line: 1, column: 1, message: /missing required field `languages`/, hint: /What is spoken/ },
   { file: 'duplicate-key.yaml', line: 7, column: 1, message: /Map keys must be unique/ },
   { file: 'alias-bomb.yaml', line: 1, column: 1, message: /cannot read YAML: Excessive alias count/ },
+  { file: 'duplicate-target.yaml', line: 7, column: 17, message: /languages\.targets\[2\]: fr is already a target \(languages\.targets\[0\]\)/, hint: /list each language once/, path: '/languages/targets/2/language' },
+  { file: 'fallback-without-personal.yaml', line: 7, column: 7, message: /fallbackVoice only applies with voice: personal/, hint: /remove fallbackVoice, or set voice: personal/, path: '/languages/targets/0/fallbackVoice' },
+  { file: 'unspeakable-language.yaml', line: 6, column: 7, message: /Azure has no neural voice for Haitian Creole \(ht\), so it cannot be spoken/, hint: /add voice: none/, path: '/languages/targets/1' },
 ];
 
 describe('broken profiles', () => {
@@ -52,6 +55,11 @@ describe('broken profiles', () => {
     expect(problem.message).toMatch(message);
     if (hint) expect(problem.hint).toMatch(hint);
     if (path) expect(problem.path).toBe(path);
+  });
+
+  it('a language Azure cannot speak never becomes a profile (its default voice would be the empty name)', async () => {
+    const { profiles } = await loadProfiles(join(BROKEN, 'unspeakable-language.yaml'));
+    expect(profiles).toEqual([]);
   });
 
   it('covers every fixture in the folder', async () => {

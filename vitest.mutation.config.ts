@@ -1,0 +1,18 @@
+// The unit tests of one folder, for mutation testing (stryker.config.mjs): MUTATE=profiles runs
+// test/profiles against mutants of src/profiles. A score is what that folder's own tests defend.
+import { defineConfig } from 'vitest/config';
+
+const folder = process.env.MUTATE ?? 'profiles';
+
+export default defineConfig({
+  test: {
+    setupFiles: ['test/mutation-setup.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    include: [`test/${folder}/**/*.test.ts`],
+    // These run our CLI in a child process, which never sees the mutant under test (Stryker switches
+    // mutants inside the test process): they could kill none, and each costs seconds.
+    exclude: ['test/**/cli.test.ts', 'test/**/agent-cli.test.ts', 'test/orchestrator/serve.test.ts'],
+    server: { deps: { external: ['microsoft-cognitiveservices-speech-sdk'] } },
+  },
+});
