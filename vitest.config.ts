@@ -17,7 +17,10 @@ export default defineConfig({
     },
     projects: [
       // Everything that needs no LiveKit server: the in-memory room, the emulator, webhooks, CDK.
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/room/**'] } },
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/room/**', 'test/package/**', 'test/infra/**'] } },
+      // What builds, packs, bundles or synthesizes (dist/, npm pack, esbuild, cdk.out): one file at
+      // a time, since two of them at once would build over each other's outputs.
+      { extends: true, test: { name: 'build', include: ['test/package/**/*.test.ts', 'test/infra/**/*.test.ts'], fileParallelism: false } },
       // Against the real livekit-server, inside the network namespace (scripts/netns.sh): see
       // docs/development.md. Their server comes up in each file's first moments.
       {

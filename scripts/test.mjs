@@ -26,6 +26,10 @@ const seed = process.env.TEST_SEED ?? String(Math.floor(Math.random() * 2 ** 31)
 const shuffle = ['--sequence.shuffle', `--sequence.seed=${seed}`];
 let failed = run(process.execPath, [vitest, 'run', '--project', 'unit', ...shuffle, ...extra], `unit tests, shuffled (TEST_SEED=${seed} repeats this order)`) !== 0;
 if (failed) console.log(`\nunit tests failed in the order of TEST_SEED=${seed}`);
+// Packaging, image and CDK tests share build outputs: one file at a time (vitest project `build`).
+const built = run(process.execPath, [vitest, 'run', '--project', 'build', ...shuffle, ...extra], `build tests (package, image, CDK), one file at a time, shuffled (TEST_SEED=${seed})`) !== 0;
+if (built) console.log(`\nbuild tests failed in the order of TEST_SEED=${seed}`);
+failed = failed || built;
 
 if (mode === 'skip') {
   console.log('\nroom tests SKIPPED (LIVEKIT_TESTS=skip): nothing was checked against the real LiveKit server');

@@ -14,9 +14,10 @@ export type LogFormat = 'json' | 'pretty';
 /**
  * Paths whose values are credentials. Nothing logs them today; this keeps a future
  * `logger.info({ settings })` from printing a LiveKit secret or an Azure key into CloudWatch.
+ * A LiveKit API key is not among them: it names the key pair (as a user name does), operators
+ * need it to tell which pair a process uses, and LiveKit's own logs print it.
  */
 export const REDACTED_PATHS = [
-  'apiKey',
   'apiSecret',
   'secret',
   'token',
@@ -24,7 +25,6 @@ export const REDACTED_PATHS = [
   'authorization',
   'speechKey',
   'key',
-  '*.apiKey',
   '*.apiSecret',
   '*.secret',
   '*.token',

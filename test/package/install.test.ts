@@ -139,6 +139,8 @@ describe('the product package (lk-interpreter), installed', () => {
 
   it('runs the installed `interpreter` CLI from compiled code: validate, plan, and a positioned error', () => {
     const bin = join(productProject, 'node_modules/.bin/interpreter');
+    // Each test stands alone (the suite runs shuffled): the profiles the CLI reads by default.
+    cpSync(join(root, 'configs'), join(productProject, 'configs'), { recursive: true });
     expect(existsSync(join(productProject, 'node_modules/tsx')), 'tsx is a development dependency only').toBe(false);
 
     const validate = node(productProject, [bin, 'validate']);
