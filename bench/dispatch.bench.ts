@@ -101,7 +101,11 @@ const firstFrame = await (async () => {
     }),
   );
   const speaker = await joinAsParticipant(access, 'speaker', room.name);
-  const published = await publishRecording(speaker.localParticipant!, wav.samples, wav.format.sampleRate);
+  // The speaker talks from the start and goes on (the recording three times): whatever the
+  // interpreter joins in time to hear is interpreted, as in a meeting that starts at once.
+  const talk = new Int16Array(wav.samples.length * 3);
+  for (let i = 0; i < 3; i += 1) talk.set(wav.samples, i * wav.samples.length);
+  const published = await publishRecording(speaker.localParticipant!, talk, wav.format.sampleRate);
   const spokenFor = wav.samples.length / wav.format.sampleRate;
   const recording = recordTrack(await track, 16_000);
   const deadline = now() + 60_000;
@@ -150,7 +154,7 @@ writeResult({
     joinedP50Ms: percentile(sorted(joined), 50),
     joinedP95Ms: p95,
     firstFrameMs: firstFrame.ms,
-    firstFrameUtteranceSeconds: firstFrame.spokenFor,
+    firstFrameSentenceSeconds: firstFrame.spokenFor,
     burstAccepted: burst.length,
     burstAcceptP50Ms: percentile(sorted(burst), 50),
     burstAcceptMaxMs: Math.max(...burst),
