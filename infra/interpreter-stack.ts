@@ -69,6 +69,7 @@ export class InterpreterStack extends Stack {
       memoryMiB: settings.taskMemoryMiB,
       cpuArchitecture: settings.cpuArchitecture,
       logRetention: settings.logRetention,
+      ...(settings.speechResource ? { speechResource: settings.speechResource } : {}),
       ...(settings.launch === 'dispatch' ? { role: 'worker' as const, maxRooms: settings.pool.roomsPerWorker } : {}),
     });
     if (settings.launch === 'dispatch') this.pool = new WorkerPool(this, 'Pool', { network: this.network, task: this.task, pool: settings.pool });

@@ -52,6 +52,8 @@ export interface InfraSettings {
   livekitSecretArn?: string;
   launch: LaunchMode;
   pool: PoolSettings;
+  /** The Azure Speech resource's kind and tier, passed to the agents (`speechResourceKind`, `speechTier`). */
+  speechResource?: { kind?: 'speech' | 'foundry'; tier?: 'S0' | 'F0' };
 }
 
 /** A setting that cannot be used; the message says which one and what is accepted. */
@@ -167,6 +169,16 @@ export function readSettings(context: ContextReader, env: NodeJS.ProcessEnv = pr
     pool,
   };
   if (settings.maxAgents < 1) problems.push('maxAgents: must be at least 1');
+  const speechKind = raw('speechResourceKind');
+  const speechTier = raw('speechTier');
+  if (speechKind !== undefined && speechKind !== 'speech' && speechKind !== 'foundry') problems.push(`speechResourceKind: '${speechKind}' must be speech (a Speech resource: two target languages per session) or foundry (an AI Foundry resource)`);
+  if (speechTier !== undefined && speechTier !== 'S0' && speechTier !== 'F0') problems.push(`speechTier: '${speechTier}' must be S0 or F0`);
+  if (speechKind === 'speech' || speechKind === 'foundry' || speechTier === 'S0' || speechTier === 'F0') {
+    settings.speechResource = {
+      ...(speechKind === 'speech' || speechKind === 'foundry' ? { kind: speechKind } : {}),
+      ...(speechTier === 'S0' || speechTier === 'F0' ? { tier: speechTier } : {}),
+    };
+  }
   if (livekitUrl !== undefined) settings.livekitUrl = livekitUrl;
   if (vpcId !== undefined) settings.vpcId = vpcId;
   const azureSecretArn = secretArn('azureSecretArn');

@@ -48,6 +48,12 @@ export interface InterpreterTaskProps {
   role?: 'agent' | 'worker';
   /** For a worker: rooms it interprets at once (`--max-rooms`). */
   maxRooms?: number;
+  /**
+   * What the Azure Speech resource is, for the agents' session planning: `AZURE_SPEECH_RESOURCE_KIND`
+   * (speech: two targets per recognizer; foundry) and `AZURE_SPEECH_TIER` (S0, or F0: one session,
+   * no personal voice). Absent: the agents' defaults (speech, S0).
+   */
+  speechResource?: { kind?: 'speech' | 'foundry'; tier?: 'S0' | 'F0' };
 }
 
 /** The container's name, as RunTask overrides address it. */
@@ -118,6 +124,8 @@ export class InterpreterTask extends Construct {
       environment: {
         [AgentEnv.livekitUrl]: props.livekitUrl,
         [AgentEnv.profilesPath]: IMAGE_PROFILES_PATH,
+        ...(props.speechResource?.kind ? { AZURE_SPEECH_RESOURCE_KIND: props.speechResource.kind } : {}),
+        ...(props.speechResource?.tier ? { AZURE_SPEECH_TIER: props.speechResource.tier } : {}),
       },
       secrets: {
         [AgentEnv.livekitApiKey]: EcsSecret.fromSecretsManager(props.secrets.livekit, LiveKitSecretField.apiKey),

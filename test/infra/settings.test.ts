@@ -69,6 +69,12 @@ describe('readSettings', () => {
     expect(() => readSettings(fromContext(context), {})).toThrow(message);
   });
 
+  it('reads the Speech resource kind and tier for the agents, and refuses others', () => {
+    expect(readSettings(fromContext({ speechResourceKind: 'foundry', speechTier: 'F0' }), {}).speechResource).toEqual({ kind: 'foundry', tier: 'F0' });
+    expect(readSettings(fromContext({}), {}).speechResource).toBeUndefined();
+    expect(() => readSettings(fromContext({ speechResourceKind: 'cognitive', speechTier: 'S1' }), {})).toThrow(/speechResourceKind: 'cognitive' must be speech[\s\S]*speechTier: 'S1' must be S0 or F0/);
+  });
+
   it('lists every bad setting at once', () => {
     expect(() => readSettings(fromContext({ taskCpu: 3, vpcId: 'x' }), {})).toThrow(/vpcId[\s\S]*taskCpu/);
   });

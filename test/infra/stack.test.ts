@@ -269,12 +269,12 @@ describe('the template', () => {
   });
 });
 
-describe('with private subnets and imported secrets', () => {
+describe('with private subnets, imported secrets and a named Speech resource', () => {
   const azureArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:interpreter/azure-AbCdEf';
   const livekitArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:interpreter/livekit-GhIjKl';
   let variant: Synthesized;
   beforeAll(() => {
-    variant = synthesize({ launch: 'task', privateSubnets: 'true', azureSecretArn: azureArn, livekitSecretArn: livekitArn, livekitUrl: 'wss://example.livekit.cloud', webhookConcurrency: '0' });
+    variant = synthesize({ launch: 'task', privateSubnets: 'true', azureSecretArn: azureArn, livekitSecretArn: livekitArn, livekitUrl: 'wss://example.livekit.cloud', webhookConcurrency: '0', speechResourceKind: 'foundry', speechTier: 'F0' });
   }, 180_000);
   afterAll(() => variant?.cleanup());
 
@@ -286,6 +286,11 @@ describe('with private subnets and imported secrets', () => {
     expect(JSON.stringify(env.Variables[OrchestratorEnv.subnets])).toContain('agentsSubnet');
     expect(properties(resourcesOf('AWS::Lambda::Function', variant)[ref(stack, stack.webhook.function).Ref]).ReservedConcurrentExecutions).toBeUndefined();
     template.hasParameter('LiveKitUrl', { Default: 'wss://example.livekit.cloud' });
+  });
+
+  it('tells the agents what the Speech resource is (their session plan depends on it)', () => {
+    const container = (properties(Object.values(resourcesOf('AWS::ECS::TaskDefinition', variant))[0]).ContainerDefinitions as Json[])[0]!;
+    expect(container.Environment).toEqual(expect.arrayContaining([{ Name: 'AZURE_SPEECH_RESOURCE_KIND', Value: 'foundry' }, { Name: 'AZURE_SPEECH_TIER', Value: 'F0' }]));
   });
 
   it('reads the imported secrets by ARN and creates none', () => {
