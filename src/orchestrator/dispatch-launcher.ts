@@ -47,7 +47,21 @@ export class DispatchLauncher implements Launcher {
     return undefined;
   }
 
-  async launch(request: LaunchRequest): Promise<LaunchResult> {
+  /**
+   * Launches under way, by room sid: the checks below and CreateDispatch are several calls apart,
+   * so two launches of one sid that met here at once would both dispatch. The second joins the first.
+   */
+  private readonly inFlight = new Map<string, Promise<LaunchResult>>();
+
+  launch(request: LaunchRequest): Promise<LaunchResult> {
+    const running = this.inFlight.get(request.roomSid);
+    if (running) return running.then((result) => ({ status: 'already-running', ...(result.agent ? { agent: result.agent } : {}) }));
+    const launch = this.dispatchOnce(request).finally(() => this.inFlight.delete(request.roomSid));
+    this.inFlight.set(request.roomSid, launch);
+    return launch;
+  }
+
+  private async dispatchOnce(request: LaunchRequest): Promise<LaunchResult> {
     const { logger } = this.options;
     const room = await this.call('ListRooms', () => this.rooms.listRooms([request.room]));
     const current = room.find((r) => r.name === request.room);
