@@ -8,7 +8,7 @@
  * Slow (a CDK synth and an esbuild bundle).
  */
 import { fork, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -192,14 +192,20 @@ describe('the agent image', () => {
     expect(healthcheck(join(work, 'missing')).status).toBe(1);
   });
 
-  // Last: it breaks the staged layer on purpose.
+  // It breaks the staged layer on purpose, and puts it back: the tests run in any order.
   it('fails `--check-imports` loudly when a native package is missing from the layer', () => {
-    rmSync(join(app, 'node_modules/@livekit/rtc-ffi-bindings'), { recursive: true, force: true });
-    const check = interpreter(['agent', '--check-imports']);
-    // Later checks may die of the same missing module outside their own handling (Node's loader
-    // rethrows it for the next importer); either way the command fails and names the package.
-    expect(check.status).not.toBe(0);
-    expect(check.stderr).toMatch(/^FAIL {2}@livekit\/agents: Cannot find module '@livekit\/rtc-ffi-bindings'/m);
-    expect(check.stderr).toMatch(/^FAIL {2}@livekit\/rtc-node: Cannot find module '@livekit\/rtc-ffi-bindings'/m);
+    const native = join(app, 'node_modules/@livekit/rtc-ffi-bindings');
+    const aside = join(work, 'rtc-ffi-bindings-aside');
+    renameSync(native, aside);
+    try {
+      const check = interpreter(['agent', '--check-imports']);
+      // Later checks may die of the same missing module outside their own handling (Node's loader
+      // rethrows it for the next importer); either way the command fails and names the package.
+      expect(check.status).not.toBe(0);
+      expect(check.stderr).toMatch(/^FAIL {2}@livekit\/agents: Cannot find module '@livekit\/rtc-ffi-bindings'/m);
+      expect(check.stderr).toMatch(/^FAIL {2}@livekit\/rtc-node: Cannot find module '@livekit\/rtc-ffi-bindings'/m);
+    } finally {
+      renameSync(aside, native);
+    }
   });
 });
