@@ -88,7 +88,11 @@ export interface Caption {
 export function captionsAt(room: Room): Caption[] {
   const captions: Caption[] = [];
   room.registerTextStreamHandler(TRANSCRIPTION_TOPIC, (reader, participant) => {
-    void reader.readAll().then((text) => captions.push({ text, sender: participant.identity, attributes: reader.info.attributes ?? {} }));
+    // A stream cut off (its room deleted mid-caption) is no caption, and no unhandled rejection.
+    void reader.readAll().then(
+      (text) => captions.push({ text, sender: participant.identity, attributes: reader.info.attributes ?? {} }),
+      () => undefined,
+    );
   });
   return captions;
 }
