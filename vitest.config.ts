@@ -17,7 +17,10 @@ export default defineConfig({
     },
     projects: [
       // Everything that needs no LiveKit server: the in-memory room, the emulator, webhooks, CDK.
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/room/**', 'test/package/**', 'test/infra/**'] } },
+      // One file at a time as well: many of these start servers and child processes of their own,
+      // and two such files at once on two cores once starved a new test process past vitest's
+      // fixed 60 s start timeout (observed in CI).
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/room/**', 'test/package/**', 'test/infra/**'], fileParallelism: false } },
       // What builds, packs, bundles or synthesizes (dist/, npm pack, esbuild, cdk.out): one file at
       // a time, since two of them at once would build over each other's outputs.
       { extends: true, test: { name: 'build', include: ['test/package/**/*.test.ts', 'test/infra/**/*.test.ts'], fileParallelism: false } },
