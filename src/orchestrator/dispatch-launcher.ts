@@ -15,7 +15,7 @@
 import { AgentDispatchClient, RoomServiceClient, TwirpError } from 'livekit-server-sdk';
 import { AGENT_IDENTITY, parseDispatchMetadata, type DispatchMetadata, type LaunchRequest } from '../common/launch-contract.ts';
 import { httpUrl, type LiveKitCredentials } from './config.ts';
-import { LaunchError, servesRoom, type LaunchResult, type Launcher, type RoomRef, type RunningAgent } from './launcher.ts';
+import { LaunchError, type LaunchResult, type Launcher, type RoomRef, type RunningAgent } from './launcher.ts';
 import type { Logger } from './log.ts';
 
 export { DEFAULT_AGENT_NAME } from '../common/launch-contract.ts';
@@ -103,16 +103,6 @@ export class DispatchLauncher implements Launcher {
     return { status: 'launched', agent: agent(Date.now(), dispatch.id) };
   }
 
-  /**
-   * A room whose `room_started` came from a dispatch of ours (CreateDispatch recreated a room that
-   * had just ended): it holds a dispatch made for another sid. Such a room is not dispatched again.
-   */
-  async createdByDispatch(room: RoomRef): Promise<boolean> {
-    if (!room.sid) return false;
-    const existing = await this.call('ListDispatch', () => this.dispatches.listDispatch(room.name));
-    return existing.some((d) => d.agentName === this.agentName && parseDispatchMetadata(d.metadata)?.roomSid !== room.sid);
-  }
-
   /** Deletes the room's dispatches of this agent name (the worker's job then ends). */
   async stop(room: RoomRef): Promise<number> {
     const existing = await this.call('ListDispatch', () => this.dispatches.listDispatch(room.name)).catch(() => []);
@@ -138,11 +128,6 @@ export class DispatchLauncher implements Launcher {
 
   async close(): Promise<void> {
     // Nothing of ours runs here: the workers own the jobs.
-  }
-
-  /** True when an agent of this launcher serves the room. */
-  async serves(room: RoomRef): Promise<boolean> {
-    return (await this.running()).some((agent) => servesRoom(agent, room));
   }
 
   private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
