@@ -11,7 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { RoomServiceClient } from 'livekit-server-sdk';
+import { AgentDispatchClient, ParticipantInfo, ParticipantInfo_State, RoomServiceClient } from 'livekit-server-sdk';
 import { pino } from 'pino';
 import { decodeWav } from '../src/common/wav.ts';
 import { startEmulator } from '../src/emulator/index.ts';
@@ -51,23 +51,73 @@ createInterface({ input: worker.stdout! }).on('line', (line) => {
   const accepted = /"msg":"accepted room ([^ ]+) /.exec(line);
   if (accepted?.[1]) acceptedAt.set(accepted[1], now());
 });
-await ready;
+let bareRegistered: () => void = () => undefined;
+const bareReady = new Promise<void>((resolve) => (bareRegistered = resolve));
+const bare: ChildProcess = spawn(process.execPath, ['--import', 'tsx', `${root}bench/lib/bare-worker.ts`], {
+  env: { ...process.env, LIVEKIT_URL: livekit.url, LIVEKIT_API_KEY: livekit.apiKey, LIVEKIT_API_SECRET: livekit.apiSecret },
+  stdio: ['ignore', 'pipe', 'inherit'],
+  detached: true,
+});
+createInterface({ input: bare.stdout! }).on('line', (line) => {
+  if (line.includes('"registered worker"')) bareRegistered();
+});
+await Promise.all([ready, bareReady]);
 await sleep(5_000); // the warm processes finish prewarming
 
-async function interpreterIn(room: string, timeoutMs = 60_000): Promise<void> {
+/** Waits for the interpreter to be listed in the room (signalling joined), or to be ACTIVE (its media connected). */
+async function interpreterIn(room: string, state: 'listed' | 'active' = 'listed', timeoutMs = 60_000): Promise<void> {
   const deadline = now() + timeoutMs;
-  while (!(await rooms.listParticipants(room)).some((p) => p.identity === 'interpreter')) {
-    if (now() > deadline) throw new Error(`no interpreter in ${room}`);
+  const there = (p: ParticipantInfo) => p.identity === 'interpreter' && (state === 'listed' || p.state === ParticipantInfo_State.ACTIVE);
+  while (!(await rooms.listParticipants(room)).some(there)) {
+    if (now() > deadline) throw new Error(`no interpreter ${state} in ${room}`);
     await sleep(10);
   }
 }
 
+/** Where the time goes, per room: CreateRoom, the launcher's calls, the worker's accept, the join. */
+const legs = { created: [] as number[], dispatched: [] as number[], accepted: [] as number[], active: [] as number[] };
+
 async function dispatchRoom(name: string): Promise<number> {
   const start = now();
   const room = await rooms.createRoom({ name, emptyTimeout: 30 });
+  const created = now();
   await launcher.launch({ room: name, roomSid: room.sid, profile: 'board-meeting', launchId: `${room.sid}-g1` });
+  const dispatched = now();
   await interpreterIn(name);
-  return now() - start;
+  const end = now();
+  await interpreterIn(name, 'active');
+  legs.active.push(now() - start);
+  legs.created.push(created - start);
+  legs.dispatched.push(dispatched - created);
+  const accepted = acceptedAt.get(name);
+  if (accepted !== undefined) legs.accepted.push(accepted - dispatched);
+  return end - start;
+}
+
+// Floor of a dispatch: the same path with a bare agents-js worker (bench/lib/bare-worker.ts) that
+// accepts at once and only joins. The server's own share is in it: it waits 200 ms after the first
+// worker's claim for better ones (psrpc v0.7.2 DefaultAffinityShortCircuit, pkg/client/rpc.go
+// selectServer; livekit-server's JobRequest has affinity on).
+const dispatchFloor = { listed: [] as number[], active: [] as number[] };
+const bareDispatches = new AgentDispatchClient(livekit.httpUrl, livekit.apiKey, livekit.apiSecret);
+for (let i = 0; i < ROOMS; i += 1) {
+  const name = `floor-dispatch-${i}`;
+  const start = now();
+  await rooms.createRoom({ name, emptyTimeout: 30 });
+  await bareDispatches.createDispatch(name, 'bare');
+  const deadline = now() + 60_000;
+  let listed: number | undefined;
+  for (;;) {
+    const bareOne = (await rooms.listParticipants(name)).find((p) => p.identity === 'bare');
+    if (bareOne && listed === undefined) listed = now() - start;
+    if (bareOne?.state === ParticipantInfo_State.ACTIVE) break;
+    if (now() > deadline) throw new Error(`bare worker never joined ${name}`);
+    await sleep(10);
+  }
+  dispatchFloor.listed.push(listed!);
+  dispatchFloor.active.push(now() - start);
+  await rooms.deleteRoom(name);
+  await sleep(3_000); // the framework replaces the used warm process
 }
 
 // Floor: a plain participant joining a new room, listed by the server.
@@ -142,6 +192,11 @@ try {
 } catch {
   // gone
 }
+try {
+  process.kill(-bare.pid!, 'SIGKILL');
+} catch {
+  // gone
+}
 await emulator.close();
 await livekit.stop(2_000);
 
@@ -153,13 +208,23 @@ writeResult({
   metrics: {
     joinedP50Ms: percentile(sorted(joined), 50),
     joinedP95Ms: p95,
+    activeP50Ms: percentile(sorted(legs.active), 50),
+    activeP95Ms: percentile(sorted(legs.active), 95),
+    createRoomP50Ms: percentile(sorted(legs.created), 50),
+    launcherP50Ms: percentile(sorted(legs.dispatched), 50),
+    dispatchToAcceptP50Ms: percentile(sorted(legs.accepted), 50),
     firstFrameMs: firstFrame.ms,
     firstFrameSentenceSeconds: firstFrame.spokenFor,
     burstAccepted: burst.length,
     burstAcceptP50Ms: percentile(sorted(burst), 50),
     burstAcceptMaxMs: Math.max(...burst),
   },
-  baseline: { plainJoinP50Ms: percentile(sorted(floor), 50), plainJoinP95Ms: percentile(sorted(floor), 95) },
+  baseline: {
+    bareDispatchJoinedP50Ms: percentile(sorted(dispatchFloor.listed), 50),
+    bareDispatchJoinedP95Ms: percentile(sorted(dispatchFloor.listed), 95),
+    bareDispatchActiveP50Ms: percentile(sorted(dispatchFloor.active), 50),
+    serverClaimWaitMs: 200,
+    plainJoinP50Ms: percentile(sorted(floor), 50), plainJoinP95Ms: percentile(sorted(floor), 95) },
   targets: [
     { metric: 'joinedP95Ms', label: 'dispatch: CreateRoom to interpreter joined, warm process, p95', target: '< 500 ms', value: p95, pass: p95 < 500 },
     { metric: 'burstAccepted', label: `dispatch: rooms of a burst of ${BURST} accepted by one worker`, target: `${BURST}`, value: burst.length, pass: burst.length === BURST },

@@ -31,9 +31,8 @@ export function roomServiceUrl(livekitUrl: string): string {
  * True when LiveKit lists the room, with the agent's sid when it has one; a clear
  * `AgentStartError` when LiveKit is unreachable or refuses.
  */
-export async function roomExists(config: LiveKitSettings): Promise<boolean> {
-  const { url, apiKey, apiSecret } = config.livekit;
-  const client = new RoomServiceClient(roomServiceUrl(url), apiKey, apiSecret, { requestTimeout: 10 });
+export async function roomExists(config: LiveKitSettings, client: RoomServiceClient = roomService(config.livekit)): Promise<boolean> {
+  const { url, apiKey } = config.livekit;
   try {
     const rooms = await client.listRooms([config.room]);
     return rooms.some((r) => r.name === config.room && (!config.roomSid || r.sid === config.roomSid));
@@ -44,6 +43,20 @@ export async function roomExists(config: LiveKitSettings): Promise<boolean> {
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
     throw new AgentStartError(`cannot reach LiveKit at ${url}: ${cause}; check LIVEKIT_URL and that the server is running`);
   }
+}
+
+export function roomService(livekit: LiveKitSettings['livekit']): RoomServiceClient {
+  return new RoomServiceClient(roomServiceUrl(livekit.url), livekit.apiKey, livekit.apiSecret, { requestTimeout: 10 });
+}
+
+/**
+ * Pays a process's first RoomService call ahead of a room: Node loads its fetch implementation on
+ * first use and the SDK its JWT signer, together 70-140 ms measured on a job process's first room
+ * check (`bench dispatch`), and the call leaves a kept-alive connection behind. Asks for a room
+ * name no one uses; failures are the real call's to report.
+ */
+export async function warmRoomService(client: RoomServiceClient): Promise<void> {
+  await client.listRooms(['lk-interpreter-warm-up']).catch(() => undefined);
 }
 
 /** A token for this room only: identity `interpreter`, kind agent, publish + subscribe + data. */

@@ -8,13 +8,18 @@ import { AutoSubscribe, defineAgent, type JobContext, type JobProcess } from '@l
 import { AgentEnv, parseDispatchMetadata } from '../common/launch-contract.ts';
 import { DEFAULT_PROFILES_PATH, findProfile, loadProfilesOrThrowSync, matchRoom, type Profile } from '../profiles/index.ts';
 import { createLogger } from '../orchestrator/log.ts';
-import { roomExists } from './room-check.ts';
+import type { RoomServiceClient } from 'livekit-server-sdk';
+import type { Logger } from 'pino';
+import { roomExists, roomService, warmRoomService } from './room-check.ts';
 import { RtcRoomIO } from './rtc-room.ts';
 import { checkAzureSettings, interpretRoom } from './run.ts';
 import { agentSettingsFromEnv } from './settings.ts';
 
 interface WorkerProcessData extends Record<string, unknown> {
   profiles?: Profile[];
+  /** Kept from prewarm, warmed: the room check before the join is on every room's critical path. */
+  rooms?: RoomServiceClient;
+  logger?: Logger;
 }
 
 function profilesPath(): string {
@@ -37,6 +42,10 @@ function onShutdownRequest(stop: AbortController): () => void {
 export default defineAgent({
   prewarm: async (proc: JobProcess<WorkerProcessData>) => {
     proc.userData.profiles = loadProfilesOrThrowSync(profilesPath());
+    const { livekit } = agentSettingsFromEnv(process.env);
+    proc.userData.rooms = roomService(livekit);
+    proc.userData.logger = createLogger({ name: 'interpreter-agent' });
+    await warmRoomService(proc.userData.rooms);
   },
   entry: async (ctx: JobContext<WorkerProcessData>) => {
     const roomName = ctx.job.room?.name ?? '';
@@ -45,7 +54,7 @@ export default defineAgent({
     const metadata = parseDispatchMetadata(ctx.job.metadata);
     // The worker's request function chose the profile the same way; a job without one never gets here.
     const profile = metadata ? findProfile(profiles, metadata.profile) : matchRoom(profiles, { name: roomName, metadata: ctx.job.room?.metadata ?? '' })?.profile;
-    const logger = createLogger({ name: 'interpreter-agent' }).child({ room: roomName, sid: roomSid, job: ctx.job.id });
+    const logger = (ctx.proc.userData.logger ?? createLogger({ name: 'interpreter-agent' })).child({ room: roomName, sid: roomSid, job: ctx.job.id });
     if (!profile) {
       logger.error('no profile for this room; leaving');
       ctx.shutdown('no profile');
@@ -56,7 +65,8 @@ export default defineAgent({
 
     // Joining a room that has ended creates it again (LiveKit's auto_create), under a new sid and
     // with a `room_started` of its own: look first, and leave at once if the join found another room.
-    if (!(await roomExists(config))) {
+    const rooms = ctx.proc.userData.rooms ?? roomService(config.livekit);
+    if (!(await roomExists(config, rooms))) {
       logger.info(`room ${roomName} (sid ${roomSid}) has ended; not joining`);
       ctx.shutdown('room ended');
       return;
@@ -73,7 +83,7 @@ export default defineAgent({
     const stop = new AbortController();
     const forget = onShutdownRequest(stop);
     try {
-      const { reason } = await interpretRoom(io, config, stop.signal, () => roomExists(config));
+      const { reason } = await interpretRoom(io, config, stop.signal, () => roomExists(config, rooms));
       logger.info({ reason }, 'job done');
       ctx.shutdown(reason);
     } finally {

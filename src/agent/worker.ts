@@ -12,7 +12,7 @@ import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import type { Logger } from 'pino';
 import { AGENT_IDENTITY, DEFAULT_AGENT_NAME, parseDispatchMetadata } from '../common/launch-contract.ts';
 import type { Profile } from '../profiles/index.ts';
-import { roomServiceUrl } from './room-check.ts';
+import { roomServiceUrl, warmRoomService } from './room-check.ts';
 import { decideJob, workerLoad } from './worker-policy.ts';
 
 export interface WorkerSettings {
@@ -104,6 +104,8 @@ export function createWorker(settings: WorkerSettings): AgentServer {
   const url = roomServiceUrl(livekit.url);
   const rooms = new RoomServiceClient(url, livekit.apiKey, livekit.apiSecret, { requestTimeout: 5 });
   const dispatches = new AgentDispatchClient(url, livekit.apiKey, livekit.apiSecret, { requestTimeout: 5 });
+  // The first offer's checks would otherwise pay Node's fetch and the JWT signer loading.
+  void warmRoomService(rooms);
   const cpu = settings.cpuLoad === false ? () => 0 : cpuSampler();
   // Jobs accepted and not yet seen running: the framework's count lags an accept by a moment.
   let accepting = 0;
