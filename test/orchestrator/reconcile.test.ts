@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RoomServiceClient } from 'livekit-server-sdk';
 import { DryRunLauncher } from '../../src/orchestrator/dry-run-launcher.ts';
-import { reconcile, scheduleReconcile } from '../../src/orchestrator/reconcile.ts';
+import { RELAUNCHED_MESSAGE, reconcile, scheduleReconcile } from '../../src/orchestrator/reconcile.ts';
 import { RoomLaunches } from '../../src/orchestrator/launches.ts';
 import { MemoryLedger } from '../../src/orchestrator/ledger.ts';
 import { silentLogger } from '../../src/orchestrator/log.ts';
@@ -29,13 +29,18 @@ describe('reconcile against a LiveKit RoomService', () => {
     const launcher = new DryRunLauncher();
     const launches = new RoomLaunches({ launcher, ledger: new MemoryLedger(), logger: silentLogger() });
     await launcher.launch({ room: 'board-old', roomSid: 'RM_gone', profile: 'board-meeting' });
-    const report = await reconcile({ profiles, launches, logger: capturingLogger().logger, listRooms: roomLister(twirp.url) });
+    const log = capturingLogger();
+    const report = await reconcile({ profiles, launches, logger: log.logger, listRooms: roomLister(twirp.url) });
     expect(report).toEqual({ rooms: 2, launched: ['board-q3'], stopped: ['board-old'], failed: [], deferred: [] });
+    // One line per relaunched room, with the message CloudWatch's metric filter counts.
+    expect(log.lines.filter((l) => l.msg === RELAUNCHED_MESSAGE)).toEqual([expect.objectContaining({ room: 'board-q3', sid: 'RM_live', profile: 'board-meeting', level: 40 })]);
     expect((await launcher.running()).map((a) => a.room)).toEqual(['board-q3']);
     // Orphans are stopped before any launch starts.
     expect(launcher.calls.map((c) => c.kind)).toEqual(['launch', 'stop', 'launch']);
-    // A second pass finds nothing to do.
-    expect(await reconcile({ profiles, launches, logger: capturingLogger().logger, listRooms: roomLister(twirp.url) })).toMatchObject({ launched: [], stopped: [] });
+    // A second pass finds nothing to do, and counts no relaunch.
+    const again = capturingLogger();
+    expect(await reconcile({ profiles, launches, logger: again.logger, listRooms: roomLister(twirp.url) })).toMatchObject({ launched: [], stopped: [] });
+    expect(again.lines.filter((l) => l.msg === RELAUNCHED_MESSAGE)).toEqual([]);
   });
 
   it('keeps running when LiveKit cannot be reached or rejects the key, and logs it', async () => {
