@@ -2,7 +2,7 @@
  * Synthesized speech arrives as `SynthesizingAudio` chunks of WAV bytes. The service has been seen
  * both to put a RIFF header on every chunk and only on the first (notes: azure-speech 1.4), and
  * its rate is not promised, so each header's `fmt ` is read and the PCM after it is downmixed,
- * resampled to the session's rate and cut into 20 ms AudioFrames. What a chunk leaves over goes out
+ * resampled to the session's rate and cut into 100 ms AudioFrames. What a chunk leaves over goes out
  * with it as a shorter frame: a service that completes synthesis once per stream says nothing more
  * until the next phrase, and a tail held back till then reached the room seconds late (the agent
  * benchmark counted those as underruns). Only a resampler's look-ahead (1 ms) waits for the end.
@@ -13,7 +13,14 @@ import { type WavFormat, WavError, assertPcm16, parseWavHeader, startsWithRiff }
 
 /** What the service documents for translation synthesis; used only if a chunk arrives before any header. */
 const ASSUMED_FORMAT: WavFormat = { sampleRate: 16000, channels: 1, bitsPerSample: 16, formatTag: 1 };
-const FRAME_MS = 20;
+/**
+ * 100 ms, the frame agents-js itself hands synthesized speech out in (`AudioByteStream`'s default
+ * of sampleRate / 10, used by its inference TTS). Every frame costs an AudioFrame, a stream
+ * enqueue and a read on the consumer's side whatever its length; at 20 ms those were most of the
+ * plugin's CPU over the bare SDK (`bench plugin`). It adds no delay: a chunk's frames all leave
+ * when the chunk arrives, and listeners' sources queue 200 ms anyway.
+ */
+const FRAME_MS = 100;
 /** AudioFrame.userdata key: performance.now() when the chunk that completed the frame reached us. */
 export const RECEIVED_AT = 'lkInterpreterReceivedAt';
 

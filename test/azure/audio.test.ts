@@ -89,10 +89,11 @@ describe('SynthesisDecoder', () => {
   }
 
   for (const rate of [16000, 24000] as const) {
-    it(`wav-per-chunk at 16 kHz -> ${rate} Hz frames of 20 ms (what a chunk leaves over goes out with it), headers stripped`, () => {
+    it(`wav-per-chunk at 16 kHz -> ${rate} Hz frames of 100 ms (what a chunk leaves over goes out with it), headers stripped`, () => {
       const chunks: ArrayBuffer[] = [];
-      for (let i = 0; i < 5; i++) {
-        const part = pcm16k.slice(i * 1600, (i + 1) * 1600);
+      // Two 250 ms chunks: each is two whole frames and a shorter one.
+      for (let i = 0; i < 2; i++) {
+        const part = pcm16k.slice(i * 4000, (i + 1) * 4000);
         chunks.push(toArrayBuffer(encodeWav(part, 16000)));
       }
       const decoder = new SynthesisDecoder(rate);
@@ -100,9 +101,10 @@ describe('SynthesisDecoder', () => {
       const frames = [...perChunk.flat(), ...decoder.end()];
       const samples = frames.reduce((n, f) => n + f.samplesPerChannel, 0);
       expect(frames.every((f) => f.sampleRate === rate && f.channels === 1)).toBe(true);
-      // Within a chunk every frame is 20 ms but its last; a chunk's samples all leave with it.
-      for (const own of perChunk) expect(own.slice(0, -1).every((f) => f.samplesPerChannel === rate / 50)).toBe(true);
-      if (rate === 16000) expect(perChunk.map((own) => own.reduce((n, f) => n + f.samplesPerChannel, 0))).toEqual([1600, 1600, 1600, 1600, 1600]);
+      // Within a chunk every frame is 100 ms but its last; a chunk's samples all leave with it.
+      for (const own of perChunk) expect(own.slice(0, -1).every((f) => f.samplesPerChannel === rate / 10)).toBe(true);
+      if (rate === 16000) expect(perChunk.map((own) => own.reduce((n, f) => n + f.samplesPerChannel, 0))).toEqual([4000, 4000]);
+      if (rate === 16000) expect(perChunk.map((own) => own.map((f) => f.samplesPerChannel))).toEqual([[1600, 1600, 800], [1600, 1600, 800]]);
       expect(Math.abs(samples - rate / 2)).toBeLessThan(rate / 100);
       if (rate === 16000) {
         // Bit-exact when no resampling is needed: no header bytes leaked in as samples.

@@ -58,10 +58,12 @@ describe('LiveInterpreterSession against the emulator', () => {
     expect(generation?.userInitiated).toBe(false);
     expect(generation?.text).toBe(translation?.translations.fr);
     const frames = generation?.frames ?? [];
-    expect(frames.length).toBeGreaterThan(10);
+    expect(frames.length).toBeGreaterThan(2);
     // Azure's own rate by default: nothing resampled.
     expect(frames.every((f) => f.sampleRate === 16000 && f.channels === 1)).toBe(true);
-    expect(frames.slice(0, -1).every((f) => f.samplesPerChannel === 320)).toBe(true);
+    // 100 ms frames (agents-js's own for synthesized speech), but where a chunk ends.
+    expect(frames.filter((f) => f.samplesPerChannel === 1600).length).toBeGreaterThan(frames.length / 2);
+    expect(frames.every((f) => f.samplesPerChannel <= 1600)).toBe(true);
     expect(typeof frames[0]?.userdata[FRAME_RECEIVED_AT_KEY]).toBe('number');
     expect(totalMs(frames)).toBeGreaterThan(200);
     expect(peak(frames)).toBeGreaterThan(1000);
@@ -166,7 +168,7 @@ describe.each([
   { sampleRate: 24000 as const, chunkLayout: 'wav-per-chunk' as const, synthesisSampleRate: 16000 },
   { sampleRate: 16000 as const, chunkLayout: 'wav-per-chunk' as const, synthesisSampleRate: 16000 },
 ])('synthesis at $synthesisSampleRate Hz, $chunkLayout, output $sampleRate Hz', ({ sampleRate, chunkLayout, synthesisSampleRate }) => {
-  it('produces 20 ms frames at the configured rate with the whole utterance (a shorter one where a chunk ends)', async () => {
+  it('produces 100 ms frames at the configured rate with the whole utterance (a shorter one where a chunk ends)', async () => {
     const emulator = await startEmulator({ port: 0, keys: [TEST_KEY], chunkLayout, synthesisSampleRate, detectLanguage: 'de' });
     try {
       const session = modelFor(emulator.url, { sampleRate }).session();
@@ -175,10 +177,10 @@ describe.each([
       await session.close();
       const generation = await rec.generations[0];
       const frames = generation?.frames ?? [];
-      expect(frames.every((f) => f.sampleRate === sampleRate && f.samplesPerChannel <= sampleRate / 50)).toBe(true);
+      expect(frames.every((f) => f.sampleRate === sampleRate && f.samplesPerChannel <= sampleRate / 10)).toBe(true);
       // The emulator sends 200 ms chunks: at most one shorter frame each, so none waits for the next chunk.
       const chunks = Math.ceil(totalMs(frames) / 200) + 1;
-      expect(frames.filter((f) => f.samplesPerChannel < sampleRate / 50).length).toBeLessThanOrEqual(chunks);
+      expect(frames.filter((f) => f.samplesPerChannel < sampleRate / 10).length).toBeLessThanOrEqual(chunks);
       // A RIFF header decoded as samples would show as a burst at a chunk start; the tone stays below full scale.
       expect(peak(frames)).toBeLessThan(32000);
       expect(peak(frames)).toBeGreaterThan(1000);
