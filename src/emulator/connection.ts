@@ -106,6 +106,7 @@ export class EmulatedConnection {
     this.record.audioBytes += body.length;
     const samples = new Int16Array(body.byteLength >> 1);
     new Uint8Array(samples.buffer).set(body.subarray(0, samples.byteLength));
+    this.options.observer?.audio?.(this.record.id, samples, this.sampleRate, Date.now());
     this.detector.feed(samples);
   }
 
@@ -222,9 +223,12 @@ export class EmulatedConnection {
         for (const s of utterance.samples) peak = Math.max(peak, Math.abs(s));
         const rate = this.options.synthesisSampleRate ?? 16000;
         const pcm = synthesizeLike(utterance.envelope, peak, rate);
-        for (const chunk of synthesisChunks(pcm, rate, this.options.synthesisChunkMs ?? 200, this.behaviour.chunkLayout)) {
-          this.sendBinary(synthesisPath(protocol), chunk);
-        }
+        const chunkSamples = Math.max(1, Math.round((rate * (this.options.synthesisChunkMs ?? 200)) / 1000));
+        const observer = this.options.observer?.synthesis;
+        synthesisChunks(pcm, rate, this.options.synthesisChunkMs ?? 200, this.behaviour.chunkLayout).forEach((chunk, n) => {
+          const sent = observer ? () => observer(this.record.id, index, pcm.subarray(n * chunkSamples, (n + 1) * chunkSamples), rate, Date.now()) : undefined;
+          this.sendBinary(synthesisPath(protocol), chunk, sent);
+        });
         this.synthesisOpen = true;
         if (this.behaviour.synthesisCompletion === 'per-phrase') this.completeSynthesis();
       }
@@ -276,9 +280,12 @@ export class EmulatedConnection {
     this.enqueue(() => this.socket.send(frame));
   }
 
-  private sendBinary(path: string, payload: Uint8Array): void {
+  private sendBinary(path: string, payload: Uint8Array, sent?: () => void): void {
     const frame = binaryFrame(path, this.requestId, payload);
-    this.enqueue(() => this.socket.send(frame));
+    this.enqueue(() => {
+      this.socket.send(frame);
+      sent?.();
+    });
   }
 
   /** Answers leave in order; with `replyDelayMs` each waits that long first. */

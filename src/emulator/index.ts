@@ -4,4 +4,4 @@
  * synthesized audio and faults on demand. For tests, benchmarks and running without an Azure key.
  */
 export { startEmulator } from './server.ts';
-export type { ConnectionRecord, EmulatorBehaviour, EmulatorFaults, EmulatorOptions, SpeechEmulator, UtteranceInfo } from './types.ts';
+export type { ConnectionRecord, EmulatorBehaviour, EmulatorFaults, EmulatorObserver, EmulatorOptions, SpeechEmulator, UtteranceInfo } from './types.ts';

@@ -127,6 +127,16 @@ export interface EmulatorOptions extends EmulatorBehaviour {
   endSilenceMs?: number;
   faults?: EmulatorFaults;
   log?: (line: string) => void;
+  /** Told what crosses the wire and when, for benchmarks that time each leg of the pipeline. */
+  observer?: EmulatorObserver;
+}
+
+/** Times are `Date.now()`: one clock across processes (`performance.now()` has a per-process origin). */
+export interface EmulatorObserver {
+  /** Audio the client sent, as the emulator received it (16-bit mono at the stream's rate). */
+  audio?(connection: string, samples: Int16Array, sampleRate: number, at: number): void;
+  /** A chunk of synthesized speech of utterance `utterance` (1-based), as it was written to the socket. */
+  synthesis?(connection: string, utterance: number, samples: Int16Array, sampleRate: number, at: number): void;
 }
 
 export interface SpeechEmulator {

@@ -47,6 +47,31 @@ describe('Speech emulator with the real SDK', () => {
     expect(result.stopError).toBeUndefined();
   });
 
+  it('tells an observer the audio it received and each synthesized chunk as it leaves, with wall-clock times', async () => {
+    const received: { samples: number; rate: number; at: number }[] = [];
+    const sent: { utterance: number; samples: Int16Array; rate: number; at: number }[] = [];
+    const before = Date.now();
+    const e = await start({
+      observer: {
+        audio: (_connection, samples, rate, at) => received.push({ samples: samples.length, rate, at }),
+        synthesis: (_connection, utterance, samples, rate, at) => sent.push({ utterance, samples, rate, at }),
+      },
+    });
+    const audio = speech();
+    const result = await runRecognizer({ url: e.url, voice: 'fr-FR-DeniseNeural', audio });
+    // Every sample the SDK sent was seen (the SDK adds the trailing silence the helper asks for).
+    expect(received.every((r) => r.rate === 16000 && r.at >= before)).toBe(true);
+    expect(received.reduce((n, r) => n + r.samples, 0)).toBeGreaterThanOrEqual(audio.length);
+    // The chunks told are the synthesized PCM the client got, utterance by utterance, in order.
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.map((c) => c.utterance)).toEqual([...sent.map((c) => c.utterance)].sort((a, b) => a - b));
+    expect(new Set(sent.map((c) => c.utterance)).size).toBe(result.recognized.length);
+    const toldBytes = sent.reduce((n, c) => n + c.samples.byteLength, 0);
+    const gotPcmBytes = result.synthesis.reduce((n, chunk) => n + chunk.byteLength - (startsWithRiff(chunk) ? (parseWavHeader(chunk)?.dataOffset ?? 0) : 0), 0);
+    expect(toldBytes).toBe(gotPcmBytes);
+    expect(sent.every((c, i) => i === 0 || c.at >= (sent[i - 1]?.at ?? 0))).toBe(true);
+  });
+
   it('speaks the older flat form on request, with the speech events around every phrase', async () => {
     const e = await start({ protocol: 'flat', speechEvents: 'per-phrase', synthesisCompletion: 'per-phrase', interimResults: true });
     const result = await runRecognizer({ url: e.url, voice: 'fr-FR-DeniseNeural' });
