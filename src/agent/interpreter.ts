@@ -14,11 +14,12 @@ import { interpretationTrackName as trackName } from '../common/listener-protoco
 import { CaptionWriter } from './captions.ts';
 import { AudioMixer } from './mixer.ts';
 import type { SessionBudget } from './budget.ts';
+import { ListenerDelivery } from './listener-delivery.ts';
 import { ListenerLanguages } from './listener-languages.ts';
 import { OpenLimiter } from './open-limiter.ts';
 import { Coalesced } from './coalesced.ts';
 import { endSilenceFor } from './speech-gate.ts';
-import { NOTICE_TOPIC, type MicrophoneTrack, type ParticipantInfo, type RoomEvents, type RoomIO } from './room-io.ts';
+import { NOTICE_TOPIC, type MicrophoneTrack, type ParticipantInfo, type RoomEvents, type RoomIO, type SubscriptionControl } from './room-io.ts';
 import { SpeakerPipeline, sessionSpecs, type SessionSpec } from './speaker-pipeline.ts';
 
 /** Azure's default concurrent-session quota per Speech resource (S0; F0 allows 1). */
@@ -38,6 +39,8 @@ export interface RoomInterpreterOptions {
   budget?: SessionBudget;
   /** Nothing sent to Azure for this long closes a speaker's sessions until audio goes again (default 20 s). */
   idleCloseMs?: number;
+  /** Other participants' subscriptions (RoomService), for the profile's `listeners.audio: chosen-language`. */
+  subscriptions?: SubscriptionControl;
   /** Mixer latency samples (benchmarks): arrival to playout of each utterance's first frame. */
   onMixLatency?: (ms: number, fromSilence: boolean) => void;
 }
@@ -57,6 +60,8 @@ export class RoomInterpreter {
   /** Speaker-language sessions left out for the Azure quota, so the room is told once. */
   private readonly quotaNotified = new Set<string>();
   private readonly captions: CaptionWriter;
+  /** The profile's `listeners` settings (undefined: clients choose what they hear and read). */
+  readonly delivery: ListenerDelivery | undefined;
   private readonly listeners: Partial<{ [E in keyof RoomEvents]: RoomEvents[E] }> = {};
   private readonly maxAzureSessions: number;
   private readonly resource: SpeechResource;
@@ -79,7 +84,10 @@ export class RoomInterpreter {
   constructor(private readonly options: RoomInterpreterOptions) {
     this.resource = options.resource ?? DEFAULT_SPEECH_RESOURCE;
     this.maxAzureSessions = options.maxAzureSessions ?? SESSION_QUOTA[this.resource.tier];
-    this.captions = new CaptionWriter(options.room, (error) => options.logger.warn({ err: String(error) }, 'caption not sent'));
+    const { room, profile, logger, subscriptions } = options;
+    this.delivery = ListenerDelivery.create({ room, profile, logger, ...(subscriptions ? { subscriptions } : {}) });
+    const delivery = this.delivery;
+    this.captions = new CaptionWriter(room, (error) => logger.warn({ err: String(error) }, 'caption not sent'), delivery ? (language) => delivery.captionDestinations(language) : undefined);
     const limits = options.profile.limits;
     this.debounceMs = limits.replanDebounceMs ?? PROFILE_DEFAULTS.replanDebounceMs;
     this.opens = new OpenLimiter(limits.sessionOpensPerMinute ?? PROFILE_DEFAULTS.sessionOpensPerMinute);
@@ -157,6 +165,7 @@ export class RoomInterpreter {
     on('participantJoined', seen);
     on('attributesChanged', seen);
     for (const participant of room.participants()) seen(participant);
+    this.delivery?.start();
     // Sessions another room of this process gave back may admit a waiting speaker here.
     this.unsubscribeBudget = this.options.budget?.onFreed(() => {
       if (this.stopped) return;
@@ -176,6 +185,7 @@ export class RoomInterpreter {
     for (const [event, listener] of Object.entries(this.listeners)) this.options.room.off(event as keyof RoomEvents, listener as never);
     this.replanner.stop();
     this.languages.stop();
+    this.delivery?.stop();
     this.unsubscribeBudget?.();
     this.options.budget?.hold(this, 0);
     // One deadline for the whole drain: sessions finishing and tracks playing out share it.
@@ -394,6 +404,7 @@ export class RoomInterpreter {
         const sink = await this.options.room.publishAudio(trackName(language), sampleRate, { queueMs: MIXER_QUEUE_MS });
         const created = new AudioMixer(sink, { sampleRate, queueMs: MIXER_QUEUE_MS, ...(this.options.onMixLatency ? { onLatency: this.options.onMixLatency } : {}) });
         created.start();
+        this.delivery?.published(language);
         await this.options.room.setAttributes({ 'interpreter.languages': [...this.mixers.keys()].sort().join(',') }).catch(() => undefined);
         this.options.logger.info({ language, track: trackName(language) }, 'published interpretation track');
         return created;
