@@ -173,7 +173,10 @@ export class RoomInterpreter {
       this.replanner.request(this.debounceMs);
     });
     // Always-on languages are published at once so listeners can subscribe before anyone speaks.
-    if (!profile.onDemand) {
+    // So are on-demand ones when the agent routes listeners (an idle track costs no Azure session):
+    // the server subscribes auto-subscribers to a track when it sees it, and the agent can only
+    // undo that afterwards, which must not be while the track already carries speech.
+    if (!profile.onDemand || this.delivery?.subscriptions) {
       await Promise.all(profile.languages.targets.filter((t) => t.voice.kind !== 'none').map((t) => this.languageMixer(t.language)));
     }
   }

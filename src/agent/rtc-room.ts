@@ -56,8 +56,8 @@ export class RtcRoomIO implements RoomIO {
         if (this.connecting.get(p.identity) === p) this.connecting.delete(p.identity);
         this.emit('participantLeft', p.identity);
       })
-      .on(RoomEvent.LocalTrackSubscribed, (track: LocalTrack) => {
-        if (track.name) this.emit('ownTrackSubscribed', track.name);
+      .on(RoomEvent.LocalTrackSubscribed, (track: LocalTrack | undefined) => {
+        if (track?.name) this.emit('ownTrackSubscribed', track.name);
       })
       .on(RoomEvent.ParticipantAttributesChanged, (_changed: Record<string, string>, p: Participant) => {
         if (p.identity !== room.localParticipant?.identity) this.emit('attributesChanged', info(p));
