@@ -112,12 +112,12 @@ export class LanguageSubscriptions {
       const sid = this.options.trackSid(language);
       if (sid) (chosen.includes(language) ? subscribe : unsubscribe).push(sid);
     }
-    this.options.logger.debug({ listener: identity, subscribe, unsubscribe }, 'setting the listener\'s interpretation tracks');
     try {
       // Their own language first: switching from one to another never leaves them with neither.
       if (subscribe.length > 0) await this.call(identity, subscribe, true);
       if (unsubscribe.length > 0) await this.call(identity, unsubscribe, false);
       this.failures.delete(identity);
+      this.options.logger.debug({ listener: identity, subscribed: subscribe, unsubscribed: unsubscribe }, 'listener interpretation tracks set');
     } catch (error) {
       this.failed(identity, error);
     }

@@ -75,13 +75,23 @@ async function liveMicrophone(participant: LocalParticipant, sampleRate: number)
   };
 }
 
+/** How often the agent logged that it set this listener's tracks (one subscribed, one left), all calls done. */
+function tracksSet(output: string, listener: string): number {
+  return output.split('\n').filter((line) => {
+    if (!line.includes('"listener interpretation tracks set"') || !line.endsWith('}')) return false;
+    const entry = JSON.parse(line) as { listener?: string; subscribed?: string[]; unsubscribed?: string[] };
+    return entry.listener === listener && entry.subscribed?.length === 1 && entry.unsubscribed?.length === 1;
+  }).length;
+}
+
 const segments = (captions: Caption[], language: string) => new Set(captions.filter((c) => captionLanguage(c) === language).map((c) => c.attributes['lk.segment_id']));
 const hasFinal = (captions: Caption[], language: string) => captions.some((c) => isFinal(c) && captionLanguage(c) === language);
 
 describe('stock clients: each listener gets only the language they chose', () => {
   it('an auto-subscribing listener of fr hears and reads only French; switching to de flips it', async () => {
     const room = await livekit.rooms.createRoom({ name: 'stock-swap' });
-    const agent = startAgent(livekit, emulator, room.name, 'stock-test');
+    // At debug level the agent logs each listener whose tracks it set: the test speaks after that.
+    const agent = startAgent(livekit, emulator, room.name, 'stock-test', { LOG_LEVEL: 'debug' });
     // The agent publishes both languages at once (it routes listeners, so also with onDemand).
     const interpreterTracks = async () => (await livekit.rooms.listParticipants(room.name)).find((p) => p.identity === 'interpreter')?.tracks.length ?? 0;
     await eventually(async () => (await interpreterTracks()) === 2 || agent.child.exitCode !== null, "the interpreter's two tracks", 60_000);
@@ -94,6 +104,9 @@ describe('stock clients: each listener gets only the language they chose', () =>
     const [annaHears, benHears] = [heardBy(anna), heardBy(ben)];
     const [annaReads, benReads] = [captionsAt(anna), captionsAt(ben)];
     const english = fixture('speech-en.wav');
+    // Both joined after the tracks were published, so the first set of their tracks is the one at
+    // their connection coming up (the server's auto-subscription): speech before it could leak.
+    await eventually(() => tracksSet(agent.output(), 'anna') > 0 && tracksSet(agent.output(), 'ben') > 0, "the agent setting both listeners' tracks", 30_000);
 
     await microphone.say(english.samples);
     await eventually(() => annaHears.audible('fr') >= 1500 && benHears.audible('de') >= 1500, 'a second and a half of French at anna and of German at ben', 60_000);
@@ -102,16 +115,27 @@ describe('stock clients: each listener gets only the language they chose', () =>
     expect(benHears.audible('fr'), 'French heard by the German listener').toBe(0);
     const [frenchBefore, germanBefore] = [segments(annaReads, 'fr'), segments(benReads, 'de')];
 
-    // They swap. Each is subscribed again to the track they were taken off: a new TrackSubscribed.
+    // They swap. Each is subscribed again to the track they were taken off (a new TrackSubscribed),
+    // then taken off the other: the agent logs each listener once both calls are done.
     const [annaDe, benFr] = [annaHears.subscriptions('de'), benHears.subscriptions('fr')];
+    const [annaSet, benSet] = [tracksSet(agent.output(), 'anna'), tracksSet(agent.output(), 'ben')];
     await anna.localParticipant!.setAttributes({ language: 'de' });
     await ben.localParticipant!.setAttributes({ language: 'fr' });
     await eventually(() => annaHears.subscriptions('de') > annaDe && benHears.subscriptions('fr') > benFr, 'each listener subscribed to their new language', 30_000);
-    const at = { annaFr: annaHears.audible('fr'), annaDe: annaHears.audible('de'), benFr: benHears.audible('fr'), benDe: benHears.audible('de') };
+    await eventually(() => tracksSet(agent.output(), 'anna') > annaSet && tracksSet(agent.output(), 'ben') > benSet, "the agent done with both listeners' new tracks", 30_000);
+    const at = { annaDe: annaHears.audible('de'), benFr: benHears.audible('fr') };
     await microphone.say(english.samples);
-    await eventually(() => annaHears.audible('de') - at.annaDe >= 1500 && benHears.audible('fr') - at.benFr >= 1500, 'a second and a half of the new language at each', 60_000);
-    expect(annaHears.audible('fr') - at.annaFr, 'French heard by anna after she chose German').toBe(0);
-    expect(benHears.audible('de') - at.benDe, 'German heard by ben after he chose French').toBe(0);
+    // What each hears of the old language is counted from the moment the witness (now listening to
+    // it) starts hearing the second utterance in it: the first one's last words, still playing at
+    // the swap, are no part of the claim.
+    const from: { annaFr?: number; benDe?: number } = {};
+    await eventually(() => {
+      if (from.annaFr === undefined && benHears.audible('fr') > at.benFr) from.annaFr = annaHears.audible('fr');
+      if (from.benDe === undefined && annaHears.audible('de') > at.annaDe) from.benDe = benHears.audible('de');
+      return annaHears.audible('de') - at.annaDe >= 1500 && benHears.audible('fr') - at.benFr >= 1500;
+    }, 'a second and a half of the new language at each', 60_000);
+    expect(annaHears.audible('fr') - from.annaFr!, 'French heard by anna after she chose German').toBe(0);
+    expect(benHears.audible('de') - from.benDe!, 'German heard by ben after he chose French').toBe(0);
     await eventually(() => hasFinal(annaReads, 'de') && hasFinal(benReads, 'fr'), 'final captions in the new languages', 30_000);
 
     // Data from one sender arrives in order: the first utterance's captions went out before the
