@@ -20,6 +20,7 @@ import { OpenLimiter } from './open-limiter.ts';
 import { Coalesced } from './coalesced.ts';
 import { endSilenceFor } from './speech-gate.ts';
 import { NOTICE_TOPIC, type MicrophoneTrack, type ParticipantInfo, type RoomEvents, type RoomIO, type SubscriptionControl } from './room-io.ts';
+import { SessionQuota } from './session-quota.ts';
 import { SpeakerPipeline, sessionSpecs, type SessionSpec } from './speaker-pipeline.ts';
 
 /** Azure's default concurrent-session quota per Speech resource (S0; F0 allows 1). */
@@ -57,13 +58,11 @@ export class RoomInterpreter {
   private readonly microphones = new Map<string, MicrophoneTrack>();
   /** Speakers waiting for a slot (speaker limit or Azure quota), in the order they came. */
   private readonly skipped = new Set<string>();
-  /** Speaker-language sessions left out for the Azure quota, so the room is told once. */
-  private readonly quotaNotified = new Set<string>();
+  private readonly quota: SessionQuota;
   private readonly captions: CaptionWriter;
   /** The profile's `listeners` settings (undefined: clients choose what they hear and read). */
   readonly delivery: ListenerDelivery | undefined;
   private readonly listeners: Partial<{ [E in keyof RoomEvents]: RoomEvents[E] }> = {};
-  private readonly maxAzureSessions: number;
   private readonly resource: SpeechResource;
   /** Everyone in the room (agents too), kept from events: nothing re-reads the whole room. */
   private readonly people = new Map<string, ParticipantInfo>();
@@ -83,8 +82,9 @@ export class RoomInterpreter {
 
   constructor(private readonly options: RoomInterpreterOptions) {
     this.resource = options.resource ?? DEFAULT_SPEECH_RESOURCE;
-    this.maxAzureSessions = options.maxAzureSessions ?? SESSION_QUOTA[this.resource.tier];
-    const { room, profile, logger, subscriptions } = options;
+    const { room, profile, logger, subscriptions, budget } = options;
+    const maxSessions = options.maxAzureSessions ?? SESSION_QUOTA[this.resource.tier];
+    this.quota = new SessionQuota({ maxSessions, ...(budget ? { budget } : {}), owner: this, logger, notice: (text) => this.notice(text) });
     this.delivery = ListenerDelivery.create({ room, profile, logger, ...(subscriptions ? { subscriptions } : {}) });
     const delivery = this.delivery;
     this.captions = new CaptionWriter(room, (error) => logger.warn({ err: String(error) }, 'caption not sent'), delivery ? (language) => delivery.captionDestinations(language) : undefined);
@@ -256,7 +256,7 @@ export class RoomInterpreter {
       this.skip(track.participant, `the profile allows ${profile.limits.maxSpeakers} interpreted speakers at once`);
       return;
     }
-    const cap = this.sessionCap();
+    const cap = this.quota.cap();
     if (this.sessionCount() + specs.length > cap.sessions) {
       this.skip(track.participant, `${cap.what} is reached`);
       return;
@@ -284,7 +284,7 @@ export class RoomInterpreter {
     const pipeline = this.pipelines.get(identity);
     if (!pipeline) return;
     this.pipelines.delete(identity);
-    for (const key of this.quotaNotified) if (key.startsWith(`${identity}\n`)) this.quotaNotified.delete(key);
+    this.quota.forget(identity);
     this.options.logger.info({ speaker: identity }, 'speaker gone; closing their sessions');
     const closing = pipeline.close();
     // The freed slot goes to whoever has waited longest, and sessions the quota held back get another chance.
@@ -318,7 +318,7 @@ export class RoomInterpreter {
   }
 
   private replanNow(): void {
-    const plans = this.withinQuota([...this.pipelines.values()]);
+    const plans = this.quota.fit([...this.pipelines.values()], (pipeline) => this.specsFor(pipeline));
     let deferred = 0;
     for (const [pipeline, specs] of plans) {
       const applied = pipeline.apply(specs, () => this.opens.take());
@@ -331,43 +331,6 @@ export class RoomInterpreter {
       this.options.logger.info({ deferred }, 'session opens rate-limited; re-planning when allowed');
       this.replanner.request(Math.max(this.debounceMs, this.opens.waitMs()));
     }
-  }
-
-  /** What bounds this room's sessions now: the resource's quota, or this process's share of the deployment budget. */
-  private sessionCap(): { sessions: number; what: string } {
-    const quota = { sessions: this.maxAzureSessions, what: `the Azure Speech quota of ${this.maxAzureSessions} concurrent sessions` };
-    const budget = this.options.budget;
-    if (!budget) return quota;
-    const free = budget.freeFor(this);
-    return free < quota.sessions ? { sessions: free, what: `the deployment's Azure session budget (${budget.limit} for this agent)` } : quota;
-  }
-
-  /**
-   * Every speaker's sessions, cut to fit the Azure quota: speakers who came first keep theirs, and
-   * a speaker's running sessions go before new ones, so a new listener's language never takes
-   * a session away from someone already listening.
-   */
-  private withinQuota(pipelines: SpeakerPipeline[]): [SpeakerPipeline, SessionSpec[]][] {
-    const cap = this.sessionCap();
-    let left = cap.sessions;
-    return pipelines.map((pipeline) => {
-      const running = new Set(pipeline.keys());
-      const wanted = this.specsFor(pipeline).sort((a, b) => Number(running.has(b.key)) - Number(running.has(a.key)));
-      const kept = wanted.slice(0, Math.max(0, left));
-      left -= kept.length;
-      for (const spec of kept) this.quotaNotified.delete(`${pipeline.identity}\n${spec.key}`);
-      for (const spec of wanted.slice(kept.length)) this.quotaReached(pipeline.identity, spec, cap.what);
-      return [pipeline, kept];
-    });
-  }
-
-  private quotaReached(identity: string, spec: SessionSpec, what: string): void {
-    const key = `${identity}\n${spec.key}`;
-    if (this.quotaNotified.has(key)) return;
-    this.quotaNotified.add(key);
-    const session = spec.spokenLanguage ? `into ${spec.spokenLanguage}` : `captions (${spec.targetLanguages.join(', ')})`;
-    this.options.logger.warn({ speaker: identity, session: spec.key }, `${what} is reached; session not opened`);
-    this.notice(`Interpretation of ${identity} ${session} is unavailable: ${what} is reached.`);
   }
 
   private hooksFor(track: MicrophoneTrack) {
