@@ -5,9 +5,12 @@
  * with only the attributes LiveKit defines under `lk.` (agents-js `src/constants.ts`:
  * `lk.transcribed_track_id`, `lk.segment_id`, `lk.transcription_final`) and the language under the
  * non-`lk.` key `language`, as LiveKit's multi-user translator example tags its text streams. A
- * client shows its user's language by reading `language` in its `lk.transcription` handler.
+ * client shows its user's language by reading `language` in its `lk.transcription` handler; with
+ * the profile's `listeners.captions: chosen-language` a language's captions go only to its
+ * listeners (`destinations`), for clients that show every transcription.
  */
 import { CaptionAttribute as CaptionAttributes, TRANSCRIPTION_TOPIC } from '../common/listener-protocol.ts';
+import type { CaptionDestinations } from './audience.ts';
 import type { RoomIO } from './room-io.ts';
 
 export interface Caption {
@@ -34,6 +37,8 @@ export class CaptionWriter {
   constructor(
     private readonly room: RoomIO,
     private readonly onError: (error: unknown) => void,
+    /** Whom a language's captions go to (default everyone). */
+    private readonly destinations: (language: string) => CaptionDestinations = () => 'everyone',
   ) {}
 
   send(caption: Caption): void {
@@ -45,12 +50,15 @@ export class CaptionWriter {
       this.lastSent.set(segmentId, caption.text);
       if (this.lastSent.size > MAX_OPEN_SEGMENTS) this.lastSent.delete(this.lastSent.keys().next().value as string);
     }
+    const to = this.destinations(caption.language);
+    if (to === 'nobody') return;
     const attributes = {
       [CaptionAttributes.trackId]: caption.trackSid,
       [CaptionAttributes.segmentId]: segmentId,
       [CaptionAttributes.final]: String(caption.isFinal),
       [CaptionAttributes.language]: caption.language,
     };
-    this.room.sendText(caption.text, { topic: TRANSCRIPTION_TOPIC, attributes, senderIdentity: caption.speaker }).catch(this.onError);
+    const message = { topic: TRANSCRIPTION_TOPIC, attributes, senderIdentity: caption.speaker, ...(to === 'everyone' ? {} : { destinationIdentities: [...to] }) };
+    this.room.sendText(caption.text, message).catch(this.onError);
   }
 }

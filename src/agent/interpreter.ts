@@ -14,11 +14,13 @@ import { interpretationTrackName as trackName } from '../common/listener-protoco
 import { CaptionWriter } from './captions.ts';
 import { AudioMixer } from './mixer.ts';
 import type { SessionBudget } from './budget.ts';
+import { ListenerDelivery } from './listener-delivery.ts';
 import { ListenerLanguages } from './listener-languages.ts';
 import { OpenLimiter } from './open-limiter.ts';
 import { Coalesced } from './coalesced.ts';
 import { endSilenceFor } from './speech-gate.ts';
-import { NOTICE_TOPIC, type MicrophoneTrack, type ParticipantInfo, type RoomEvents, type RoomIO } from './room-io.ts';
+import { NOTICE_TOPIC, type MicrophoneTrack, type ParticipantInfo, type RoomEvents, type RoomIO, type SubscriptionControl } from './room-io.ts';
+import { SessionQuota } from './session-quota.ts';
 import { SpeakerPipeline, sessionSpecs, type SessionSpec } from './speaker-pipeline.ts';
 
 /** Azure's default concurrent-session quota per Speech resource (S0; F0 allows 1). */
@@ -38,6 +40,8 @@ export interface RoomInterpreterOptions {
   budget?: SessionBudget;
   /** Nothing sent to Azure for this long closes a speaker's sessions until audio goes again (default 20 s). */
   idleCloseMs?: number;
+  /** Other participants' subscriptions (RoomService), for the profile's `listeners.audio: chosen-language`. */
+  subscriptions?: SubscriptionControl;
   /** Mixer latency samples (benchmarks): arrival to playout of each utterance's first frame. */
   onMixLatency?: (ms: number, fromSilence: boolean) => void;
 }
@@ -54,11 +58,11 @@ export class RoomInterpreter {
   private readonly microphones = new Map<string, MicrophoneTrack>();
   /** Speakers waiting for a slot (speaker limit or Azure quota), in the order they came. */
   private readonly skipped = new Set<string>();
-  /** Speaker-language sessions left out for the Azure quota, so the room is told once. */
-  private readonly quotaNotified = new Set<string>();
+  private readonly quota: SessionQuota;
   private readonly captions: CaptionWriter;
+  /** The profile's `listeners` settings (undefined: clients choose what they hear and read). */
+  readonly delivery: ListenerDelivery | undefined;
   private readonly listeners: Partial<{ [E in keyof RoomEvents]: RoomEvents[E] }> = {};
-  private readonly maxAzureSessions: number;
   private readonly resource: SpeechResource;
   /** Everyone in the room (agents too), kept from events: nothing re-reads the whole room. */
   private readonly people = new Map<string, ParticipantInfo>();
@@ -78,8 +82,12 @@ export class RoomInterpreter {
 
   constructor(private readonly options: RoomInterpreterOptions) {
     this.resource = options.resource ?? DEFAULT_SPEECH_RESOURCE;
-    this.maxAzureSessions = options.maxAzureSessions ?? SESSION_QUOTA[this.resource.tier];
-    this.captions = new CaptionWriter(options.room, (error) => options.logger.warn({ err: String(error) }, 'caption not sent'));
+    const { room, profile, logger, subscriptions, budget } = options;
+    const maxSessions = options.maxAzureSessions ?? SESSION_QUOTA[this.resource.tier];
+    this.quota = new SessionQuota({ maxSessions, ...(budget ? { budget } : {}), owner: this, logger, notice: (text) => this.notice(text) });
+    this.delivery = ListenerDelivery.create({ room, profile, logger, ...(subscriptions ? { subscriptions } : {}) });
+    const delivery = this.delivery;
+    this.captions = new CaptionWriter(room, (error) => logger.warn({ err: String(error) }, 'caption not sent'), delivery ? (language) => delivery.captionDestinations(language) : undefined);
     const limits = options.profile.limits;
     this.debounceMs = limits.replanDebounceMs ?? PROFILE_DEFAULTS.replanDebounceMs;
     this.opens = new OpenLimiter(limits.sessionOpensPerMinute ?? PROFILE_DEFAULTS.sessionOpensPerMinute);
@@ -157,6 +165,7 @@ export class RoomInterpreter {
     on('participantJoined', seen);
     on('attributesChanged', seen);
     for (const participant of room.participants()) seen(participant);
+    this.delivery?.start();
     // Sessions another room of this process gave back may admit a waiting speaker here.
     this.unsubscribeBudget = this.options.budget?.onFreed(() => {
       if (this.stopped) return;
@@ -164,7 +173,10 @@ export class RoomInterpreter {
       this.replanner.request(this.debounceMs);
     });
     // Always-on languages are published at once so listeners can subscribe before anyone speaks.
-    if (!profile.onDemand) {
+    // So are on-demand ones when the agent routes listeners (an idle track costs no Azure session):
+    // the server subscribes auto-subscribers to a track when it sees it, and the agent can only
+    // undo that afterwards, which must not be while the track already carries speech.
+    if (!profile.onDemand || this.delivery?.subscriptions) {
       await Promise.all(profile.languages.targets.filter((t) => t.voice.kind !== 'none').map((t) => this.languageMixer(t.language)));
     }
   }
@@ -176,6 +188,7 @@ export class RoomInterpreter {
     for (const [event, listener] of Object.entries(this.listeners)) this.options.room.off(event as keyof RoomEvents, listener as never);
     this.replanner.stop();
     this.languages.stop();
+    this.delivery?.stop();
     this.unsubscribeBudget?.();
     this.options.budget?.hold(this, 0);
     // One deadline for the whole drain: sessions finishing and tracks playing out share it.
@@ -243,7 +256,7 @@ export class RoomInterpreter {
       this.skip(track.participant, `the profile allows ${profile.limits.maxSpeakers} interpreted speakers at once`);
       return;
     }
-    const cap = this.sessionCap();
+    const cap = this.quota.cap();
     if (this.sessionCount() + specs.length > cap.sessions) {
       this.skip(track.participant, `${cap.what} is reached`);
       return;
@@ -271,7 +284,7 @@ export class RoomInterpreter {
     const pipeline = this.pipelines.get(identity);
     if (!pipeline) return;
     this.pipelines.delete(identity);
-    for (const key of this.quotaNotified) if (key.startsWith(`${identity}\n`)) this.quotaNotified.delete(key);
+    this.quota.forget(identity);
     this.options.logger.info({ speaker: identity }, 'speaker gone; closing their sessions');
     const closing = pipeline.close();
     // The freed slot goes to whoever has waited longest, and sessions the quota held back get another chance.
@@ -305,7 +318,7 @@ export class RoomInterpreter {
   }
 
   private replanNow(): void {
-    const plans = this.withinQuota([...this.pipelines.values()]);
+    const plans = this.quota.fit([...this.pipelines.values()], (pipeline) => this.specsFor(pipeline));
     let deferred = 0;
     for (const [pipeline, specs] of plans) {
       const applied = pipeline.apply(specs, () => this.opens.take());
@@ -318,43 +331,6 @@ export class RoomInterpreter {
       this.options.logger.info({ deferred }, 'session opens rate-limited; re-planning when allowed');
       this.replanner.request(Math.max(this.debounceMs, this.opens.waitMs()));
     }
-  }
-
-  /** What bounds this room's sessions now: the resource's quota, or this process's share of the deployment budget. */
-  private sessionCap(): { sessions: number; what: string } {
-    const quota = { sessions: this.maxAzureSessions, what: `the Azure Speech quota of ${this.maxAzureSessions} concurrent sessions` };
-    const budget = this.options.budget;
-    if (!budget) return quota;
-    const free = budget.freeFor(this);
-    return free < quota.sessions ? { sessions: free, what: `the deployment's Azure session budget (${budget.limit} for this agent)` } : quota;
-  }
-
-  /**
-   * Every speaker's sessions, cut to fit the Azure quota: speakers who came first keep theirs, and
-   * a speaker's running sessions go before new ones, so a new listener's language never takes
-   * a session away from someone already listening.
-   */
-  private withinQuota(pipelines: SpeakerPipeline[]): [SpeakerPipeline, SessionSpec[]][] {
-    const cap = this.sessionCap();
-    let left = cap.sessions;
-    return pipelines.map((pipeline) => {
-      const running = new Set(pipeline.keys());
-      const wanted = this.specsFor(pipeline).sort((a, b) => Number(running.has(b.key)) - Number(running.has(a.key)));
-      const kept = wanted.slice(0, Math.max(0, left));
-      left -= kept.length;
-      for (const spec of kept) this.quotaNotified.delete(`${pipeline.identity}\n${spec.key}`);
-      for (const spec of wanted.slice(kept.length)) this.quotaReached(pipeline.identity, spec, cap.what);
-      return [pipeline, kept];
-    });
-  }
-
-  private quotaReached(identity: string, spec: SessionSpec, what: string): void {
-    const key = `${identity}\n${spec.key}`;
-    if (this.quotaNotified.has(key)) return;
-    this.quotaNotified.add(key);
-    const session = spec.spokenLanguage ? `into ${spec.spokenLanguage}` : `captions (${spec.targetLanguages.join(', ')})`;
-    this.options.logger.warn({ speaker: identity, session: spec.key }, `${what} is reached; session not opened`);
-    this.notice(`Interpretation of ${identity} ${session} is unavailable: ${what} is reached.`);
   }
 
   private hooksFor(track: MicrophoneTrack) {
@@ -394,6 +370,7 @@ export class RoomInterpreter {
         const sink = await this.options.room.publishAudio(trackName(language), sampleRate, { queueMs: MIXER_QUEUE_MS });
         const created = new AudioMixer(sink, { sampleRate, queueMs: MIXER_QUEUE_MS, ...(this.options.onMixLatency ? { onLatency: this.options.onMixLatency } : {}) });
         created.start();
+        this.delivery?.published(language);
         await this.options.room.setAttributes({ 'interpreter.languages': [...this.mixers.keys()].sort().join(',') }).catch(() => undefined);
         this.options.logger.info({ language, track: trackName(language) }, 'published interpretation track');
         return created;

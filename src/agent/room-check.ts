@@ -9,6 +9,7 @@
  */
 import { AccessToken, RoomServiceClient, ServerError } from 'livekit-server-sdk';
 import { AGENT_IDENTITY } from '../common/launch-contract.ts';
+import type { SubscriptionControl } from './room-io.ts';
 
 export interface LiveKitSettings {
   room: string;
@@ -67,3 +68,19 @@ export async function agentToken(config: LiveKitSettings): Promise<string> {
   return token.toJwt();
 }
 
+
+/**
+ * Other participants' subscriptions in the agent's room, through RoomService with the API key
+ * the agent already has (LIVEKIT_API_KEY / LIVEKIT_API_SECRET, in every launch: the per-room
+ * process, a worker's job, the Fargate task): UpdateSubscriptions needs `roomAdmin`
+ * (v1.13.5 `pkg/service/roomservice.go`: `EnsureAdminPermission`), which a room token has not.
+ */
+export function roomServiceSubscriptions(config: LiveKitSettings): SubscriptionControl {
+  const { url, apiKey, apiSecret } = config.livekit;
+  const client = new RoomServiceClient(roomServiceUrl(url), apiKey, apiSecret, { requestTimeout: 10 });
+  return {
+    updateSubscriptions: async (identity, trackSids, subscribe) => {
+      await client.updateSubscriptions(config.room, identity, trackSids, subscribe);
+    },
+  };
+}

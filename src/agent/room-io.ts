@@ -43,12 +43,27 @@ export type DisconnectReason = 'room-deleted' | 'left' | 'replaced' | 'connectio
 
 export interface RoomEvents {
   participantJoined: (participant: ParticipantInfo) => void;
+  /**
+   * The participant's connection is up (LiveKit's state ACTIVE). A client that auto-subscribes is
+   * subscribed to the tracks already published at this moment, not when it joined
+   * (livekit-server v1.13.5 `pkg/rtc/room.go`: `onStateChange` calls `subscribeToExistingTracks`
+   * on ACTIVE), so a subscription set before it would be overridden. Comes after
+   * `participantJoined`, also for participants that were active when the agent joined.
+   */
+  participantActive: (identity: string) => void;
   participantLeft: (identity: string) => void;
   attributesChanged: (participant: ParticipantInfo) => void;
   microphoneSubscribed: (track: MicrophoneTrack) => void;
   microphoneUnsubscribed: (participant: string, trackSid: string) => void;
   /** A microphone was muted or unmuted by its publisher (or by the server for it). */
   microphoneMuted: (participant: string, trackSid: string, muted: boolean) => void;
+  /**
+   * A track the agent published got its first subscriber (LiveKit tells a publisher once per
+   * track). The server subscribes every auto-subscribing participant to a new track when its media
+   * arrives (`onTrackPublished`, after the publish itself has returned), so from here those
+   * subscriptions exist and can be undone.
+   */
+  ownTrackSubscribed: (trackName: string) => void;
   disconnected: (reason: DisconnectReason) => void;
   /**
    * The connection came back after a drop. It may be to a different room of the same name: a
@@ -67,11 +82,21 @@ export interface RoomIO {
    */
   publishAudio(name: string, sampleRate: number, options?: { queueMs?: number }): Promise<AudioSink>;
   sendText(text: string, message: TextMessage): Promise<void>;
+  /** The sid of a track the agent publishes, looked up now (a full reconnect republishes under new sids). */
+  trackSid(name: string): string | undefined;
   /** Attributes of the agent's own participant. */
   setAttributes(attributes: Record<string, string>): Promise<void>;
   on<E extends keyof RoomEvents>(event: E, listener: RoomEvents[E]): void;
   off<E extends keyof RoomEvents>(event: E, listener: RoomEvents[E]): void;
   disconnect(): Promise<void>;
+}
+
+/**
+ * Server-side subscriptions of other participants (RoomService `UpdateSubscriptions`): not a
+ * participant's right, so it goes through the API key rather than the agent's room token.
+ */
+export interface SubscriptionControl {
+  updateSubscriptions(identity: string, trackSids: string[], subscribe: boolean): Promise<void>;
 }
 
 export { LANGUAGE_ATTRIBUTE as LISTENER_LANGUAGE_ATTRIBUTE, NOTICE_TOPIC, TRANSCRIPTION_TOPIC } from '../common/listener-protocol.ts';

@@ -15,6 +15,7 @@ import {
   TrackPublishOptions,
   TrackSource,
   type AudioFrame,
+  type LocalTrack,
   type Participant,
   type RemoteParticipant,
   type RemoteTrack,
@@ -26,16 +27,38 @@ import { RoomEventEmitter, type AudioSink, type DisconnectReason as SeamDisconne
 /** Input rate the interpreter asks rtc-node for; the plugin resamples to what Azure wants. */
 const MICROPHONE_SAMPLE_RATE = 16_000;
 
+/**
+ * `ParticipantState.ACTIVE` of `@livekit/rtc-ffi-bindings` (rtc-node does not re-export the enum).
+ * rtc-node 0.13 keeps a participant's state in `participant.info` from the server's updates but
+ * drops the FFI's `participantActive` event (rust-sdks `RoomEvent::ParticipantActive`), so the
+ * adapter looks at the state of the few participants still connecting.
+ */
+const PARTICIPANT_ACTIVE = 2;
+/** How often participants still connecting are looked at (a connection takes ~0.1-2 s). */
+const ACTIVE_CHECK_MS = 100;
+
 export class RtcRoomIO implements RoomIO {
   private readonly events = new RoomEventEmitter();
+  /** Participants not yet ACTIVE, looked at every ACTIVE_CHECK_MS until they are or leave. */
+  private readonly connecting = new Map<string, Participant>();
+  private connectingTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly room: Room,
     readonly name: string,
   ) {
     room
-      .on(RoomEvent.ParticipantConnected, (p: RemoteParticipant) => this.emit('participantJoined', info(p)))
-      .on(RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => this.emit('participantLeft', p.identity))
+      .on(RoomEvent.ParticipantConnected, (p: RemoteParticipant) => {
+        this.emit('participantJoined', info(p));
+        this.watchActive(p);
+      })
+      .on(RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => {
+        if (this.connecting.get(p.identity) === p) this.connecting.delete(p.identity);
+        this.emit('participantLeft', p.identity);
+      })
+      .on(RoomEvent.LocalTrackSubscribed, (track: LocalTrack | undefined) => {
+        if (track?.name) this.emit('ownTrackSubscribed', track.name);
+      })
       .on(RoomEvent.ParticipantAttributesChanged, (_changed: Record<string, string>, p: Participant) => {
         if (p.identity !== room.localParticipant?.identity) this.emit('attributesChanged', info(p));
       })
@@ -71,7 +94,16 @@ export class RtcRoomIO implements RoomIO {
     const room = new Room();
     const io = new RtcRoomIO(room, roomName);
     await room.connect(url, token, { autoSubscribe: true, dynacast: false });
+    io.connected();
     return io;
+  }
+
+  /**
+   * Call once the wrapped room has connected: the participants already there came with the join
+   * (rtc-node announces no event for them), and each is reported active when it is.
+   */
+  connected(): void {
+    for (const participant of this.room.remoteParticipants.values()) this.watchActive(participant);
   }
 
   /** The sid of the room as joined (rtc-node keeps the first one it learns). */
@@ -117,6 +149,12 @@ export class RtcRoomIO implements RoomIO {
     await writer.close();
   }
 
+  trackSid(name: string): string | undefined {
+    const local = this.room.localParticipant;
+    if (!local) return undefined;
+    return [...local.trackPublications.values()].find((publication) => publication.name === name)?.sid;
+  }
+
   async setAttributes(attributes: Record<string, string>): Promise<void> {
     await this.room.localParticipant?.setAttributes(attributes);
   }
@@ -130,11 +168,39 @@ export class RtcRoomIO implements RoomIO {
   }
 
   async disconnect(): Promise<void> {
+    clearInterval(this.connectingTimer);
+    this.connectingTimer = undefined;
+    this.connecting.clear();
     await this.room.disconnect();
   }
 
   private emit<E extends keyof RoomEvents>(event: E, ...args: Parameters<RoomEvents[E]>): void {
     this.events.emit(event, ...args);
+  }
+
+  /** Emits `participantActive` once for this participant: now, or when its state says so. */
+  private watchActive(participant: Participant): void {
+    if (this.connecting.get(participant.identity) === participant) return;
+    if (participant.info.state === PARTICIPANT_ACTIVE) {
+      this.emit('participantActive', participant.identity);
+      return;
+    }
+    this.connecting.set(participant.identity, participant);
+    if (this.connectingTimer) return;
+    this.connectingTimer = setInterval(() => {
+      for (const [identity, p] of this.connecting) {
+        if (this.room.remoteParticipants.get(identity) !== p) this.connecting.delete(identity);
+        else if (p.info.state === PARTICIPANT_ACTIVE) {
+          this.connecting.delete(identity);
+          this.emit('participantActive', identity);
+        }
+      }
+      if (this.connecting.size === 0) {
+        clearInterval(this.connectingTimer);
+        this.connectingTimer = undefined;
+      }
+    }, ACTIVE_CHECK_MS);
+    this.connectingTimer.unref?.();
   }
 }
 

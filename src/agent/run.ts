@@ -9,7 +9,7 @@ import { RoomInterpreter } from './interpreter.ts';
 import { exitCode, superviseRoom, type ExitReason } from './lifecycle.ts';
 import type { RoomIO } from './room-io.ts';
 import type { SessionSpec } from './speaker-pipeline.ts';
-import { AgentStartError, type LiveKitSettings } from './room-check.ts';
+import { AgentStartError, roomServiceSubscriptions, type LiveKitSettings } from './room-check.ts';
 import type { AzureSettings } from './settings.ts';
 import { SessionBudget } from './budget.ts';
 
@@ -85,6 +85,7 @@ export async function interpretRoom(
     resource: config.azure.resource ?? DEFAULT_SPEECH_RESOURCE,
     ...(config.maxAzureSessions ? { maxAzureSessions: config.maxAzureSessions } : {}),
     ...(config.sessionBudget !== undefined ? { budget: budgetFor(config.sessionBudget)! } : {}),
+    ...(config.profile.listeners?.audio === 'chosen-language' ? { subscriptions: roomServiceSubscriptions(config) } : {}),
   });
   await interpreter.start();
   const reason = await superviseRoom({ room, interpreter, logger: config.logger, stopSignal, ...(stillOurRoom ? { stillOurRoom } : {}) });

@@ -87,6 +87,7 @@ export default defineAgent({
     }
     const io = RtcRoomIO.wrap(ctx.room, roomName);
     await ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY);
+    io.connected();
     const joinedSid = await ctx.room.getSid();
     if (roomSid && joinedSid !== roomSid) {
       logger.warn({ joined: joinedSid }, `joined room ${roomName} under another sid (it ended meanwhile); leaving`);

@@ -11,7 +11,7 @@ export * from './types.ts';
 export { formatProblem, formatProblems } from './format.ts';
 export { DEFAULT_PROFILES_PATH, loadProfiles, loadProfilesSync, writeProfileBundle, type LoadOptions } from './load.ts';
 export { explainMatch, findProfile, matchOrder, matchRoom, parseRoomMetadata } from './match.ts';
-export { captionGroups, DEFAULT_SESSION_QUOTA, findSpeakerRule, PERSONAL_VOICE_NAME, personalVoiceWarnings, planRoom, planSpeaker, sessionsOf } from './plan.ts';
+export { captionGroups, DEFAULT_SESSION_QUOTA, findSpeakerRule, PERSONAL_VOICE_NAME, personalVoiceWarnings, planRoom, planSpeaker, sessionsOf, targetsChosenBy } from './plan.ts';
 export type { RecognizerPlan, RoomPlan, RoomPlanInput } from './plan.ts';
 export { PROFILE_DEFAULTS } from './normalize.ts';
 export { describeTerminology, sessionPhrases } from './terminology.ts';

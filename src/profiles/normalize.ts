@@ -20,6 +20,8 @@ export const PROFILE_DEFAULTS = {
   languageLingerSeconds: 30,
   sessionOpensPerMinute: 120,
   speechGate: { enabled: false, preRollMs: 300, hangoverMs: 600, speakingShare: 0.25 },
+  // LiveKit's own behaviour: clients choose what to subscribe to and which captions to show.
+  listeners: { audio: 'all', captions: 'all' },
 } as const;
 
 /** Applies defaults to a profile that passed `checkShape` and `checkMeaning` without errors. */
@@ -51,6 +53,7 @@ export function normalizeProfile(raw: RawProfile, origin: { file: string; line: 
     },
     onDemand: raw.onDemand ?? PROFILE_DEFAULTS.onDemand,
     speechGate: { ...PROFILE_DEFAULTS.speechGate, ...raw.speechGate },
+    listeners: { ...PROFILE_DEFAULTS.listeners, ...raw.listeners },
     origin,
   };
   if (raw.description !== undefined) profile.description = raw.description;
@@ -99,6 +102,7 @@ export function toRawProfile(profile: Profile): RawProfile {
     onDemand: profile.onDemand,
   };
   if (profile.speechGate) raw.speechGate = { ...profile.speechGate };
+  if (profile.listeners) raw.listeners = { ...profile.listeners };
   if (profile.description !== undefined) raw.description = profile.description;
   // The phrase file was read at load time: a bundle carries its phrases inline.
   if (profile.terminology) raw.terminology = { ...profile.terminology, phrases: [...profile.terminology.phrases] };

@@ -19,11 +19,24 @@ export function findSpeakerRule(profile: Profile, identity: string): SpeakerRule
 
 /** Whether some listener's language selects `target` (exact code first, else the same language, `fr-FR` -> `fr`). */
 function chosenByListeners(target: TargetLanguage, targets: readonly TargetLanguage[], listeners: readonly string[]): boolean {
-  return listeners.some((listener) => {
-    if (listener.toLowerCase() === target.language.toLowerCase()) return true;
-    const exact = targets.some((t) => t.language.toLowerCase() === listener.toLowerCase());
-    return !exact && isSameLanguage(listener, target.language);
-  });
+  return listeners.some((listener) => chooses(listener, target, targets));
+}
+
+/** A listener's choice (attribute `language`) names this target: exactly, or as the same language when no target is exact. */
+function chooses(listener: string, target: TargetLanguage, targets: readonly TargetLanguage[]): boolean {
+  if (listener.toLowerCase() === target.language.toLowerCase()) return true;
+  const exact = targets.some((t) => t.language.toLowerCase() === listener.toLowerCase());
+  return !exact && isSameLanguage(listener, target.language);
+}
+
+/**
+ * The target languages a listener who chose `listener` gets, by the rule `onDemand` plans with:
+ * `fr` and `FR` give `fr`; `fr-FR` gives `fr` unless `fr-FR` is a target itself; `zh-TW` gives
+ * `zh-Hant` (scripts count). Empty when the profile has no such language.
+ */
+export function targetsChosenBy(profile: Profile, listener: string): string[] {
+  const targets = profile.languages.targets;
+  return targets.filter((target) => chooses(listener, target, targets)).map((target) => target.language);
 }
 
 /**

@@ -1,5 +1,5 @@
 /** The profile as written in YAML (after the schema accepted its shape), before defaults. */
-import type { MetadataValue, Profanity, Segmentation } from './types.ts';
+import type { ListenerDelivery, MetadataValue, Profanity, Segmentation } from './types.ts';
 
 export interface RawTarget {
   language: string;
@@ -48,6 +48,7 @@ export interface RawProfile {
   };
   speechGate?: { enabled?: boolean; preRollMs?: number; hangoverMs?: number; speakingShare?: number };
   onDemand?: boolean;
+  listeners?: { audio?: ListenerDelivery; captions?: ListenerDelivery };
   terminology?: RawTerminology;
   timing?: RawTiming;
 }

@@ -74,6 +74,9 @@ export function checkMeaning(profile: RawProfile): Finding[] {
       findings.push({ pointer: `${pointer}/personalVoice`, severity: 'warning', message: `${field}.personalVoice has no effect: no target language uses voice: personal`, hint: 'set voice: personal on a target language, or remove personalVoice' });
     }
   });
+  if (profile.listeners?.captions === 'chosen-language' && profile.captions === false) {
+    findings.push({ pointer: '/listeners/captions', severity: 'warning', message: 'listeners.captions has no effect: this profile sends no captions (captions: false)', hint: 'set captions: true, or remove listeners.captions' });
+  }
   return findings;
 }
 

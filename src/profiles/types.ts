@@ -95,6 +95,20 @@ export interface SpeechGateSettings {
 
 export type Profanity = 'masked' | 'removed' | 'raw';
 
+/** Who gets a language's audio or captions: everyone (LiveKit's default), or only the listeners who chose it. */
+export type ListenerDelivery = 'all' | 'chosen-language';
+
+/**
+ * What each listener receives, for apps that do not pick a language themselves (a stock LiveKit
+ * client subscribes to every track and shows every transcription).
+ */
+export interface ListenerSettings {
+  /** `chosen-language`: the agent keeps each listener subscribed to `interpretation-<their language>` only (RoomService.UpdateSubscriptions). */
+  audio: ListenerDelivery;
+  /** `chosen-language`: each language's captions go only to the listeners who chose it. */
+  captions: ListenerDelivery;
+}
+
 export interface Profile {
   name: string;
   description?: string;
@@ -113,6 +127,8 @@ export interface Profile {
   limits: ProfileLimits;
   /** Translate only into languages some listener chose (participant attribute `language`). */
   onDemand: boolean;
+  /** Filled by the loader (undefined in hand-built profiles = everyone gets everything). */
+  listeners?: ListenerSettings;
   /** The speech gate; filled by the loader (undefined in hand-built profiles = off). */
   speechGate?: SpeechGateSettings;
   /** Absent when the profile sets none. */

@@ -1,12 +1,20 @@
 /**
  * An in-memory LiveKit room behind the agent's `RoomIO` seam: tests add people, play audio into
  * their microphones, set attributes, and read what the agent published and sent.
+ *
+ * It also keeps who is subscribed to the agent's tracks, as the real server does (livekit-server
+ * v1.13.5 `pkg/rtc/room.go`): an auto-subscribing participant is subscribed to every published
+ * track when its connection becomes active, and to a new track when the server sees its media
+ * (`serverSeesTrack`, which the test calls: after the publish returned); `UpdateSubscriptions`
+ * (`SubscriptionControl`) changes one participant's, and an unsubscribe from a track the
+ * participant has no subscription to does nothing, as in `SubscriptionManager`.
  */
 import { AudioFrame } from '@livekit/rtc-node';
-import { RoomEventEmitter, type AudioSink, type DisconnectReason, type ParticipantInfo, type RoomEvents, type RoomIO, type TextMessage } from '../../src/agent/room-io.ts';
+import { RoomEventEmitter, type AudioSink, type DisconnectReason, type ParticipantInfo, type RoomEvents, type RoomIO, type SubscriptionControl, type TextMessage } from '../../src/agent/room-io.ts';
 
 export interface PublishedTrack {
   name: string;
+  sid: string;
   sampleRate: number;
   frames: AudioFrame[];
   closed: boolean;
@@ -18,6 +26,16 @@ export interface SentText {
   attributes: Record<string, string>;
   /** Undefined when the agent sent it as itself. */
   senderIdentity?: string;
+  /** Undefined when sent to everyone. */
+  destinationIdentities?: string[];
+}
+
+export interface JoinOptions {
+  isAgent?: boolean;
+  /** The client subscribes to every track (LiveKit's default). Default true. */
+  autoSubscribe?: boolean;
+  /** Its connection is up at once (default); false: the test calls `activate` later. */
+  active?: boolean;
 }
 
 /** A microphone as an async queue of frames that the test fills. */
@@ -52,7 +70,7 @@ class Microphone implements AsyncIterable<AudioFrame> {
   }
 }
 
-export class MemoryRoom implements RoomIO {
+export class MemoryRoom implements RoomIO, SubscriptionControl {
   readonly published = new Map<string, PublishedTrack>();
   readonly texts: SentText[] = [];
   agentAttributes: Record<string, string> = {};
@@ -61,6 +79,16 @@ export class MemoryRoom implements RoomIO {
   private readonly microphones = new Map<string, { mic: Microphone; trackSid: string }>();
   private readonly events = new RoomEventEmitter();
   private trackCounter = 0;
+  /** identity -> sids of the agent's tracks it is subscribed to. */
+  private readonly subscribed = new Map<string, Set<string>>();
+  /** identity -> whether it auto-subscribes and whether its connection is up. */
+  private readonly clients = new Map<string, { autoSubscribe: boolean; active: boolean }>();
+  /** Tracks whose media the server has seen (auto-subscribers get them). */
+  private readonly seenTracks = new Set<string>();
+  /** Every UpdateSubscriptions call, in order. */
+  readonly subscriptionCalls: { identity: string; trackSids: string[]; subscribe: boolean }[] = [];
+  /** Set to make UpdateSubscriptions fail (a closure deciding per call). */
+  failSubscriptions: ((identity: string) => boolean) | undefined;
 
   constructor(readonly name = 'test-room') {}
 
@@ -69,7 +97,7 @@ export class MemoryRoom implements RoomIO {
   }
 
   async publishAudio(name: string, sampleRate: number): Promise<AudioSink> {
-    const track: PublishedTrack = { name, sampleRate, frames: [], closed: false };
+    const track: PublishedTrack = { name, sid: `TR_out_${++this.trackCounter}`, sampleRate, frames: [], closed: false };
     this.published.set(name, track);
     return {
       captureFrame: async (frame) => {
@@ -82,7 +110,30 @@ export class MemoryRoom implements RoomIO {
   }
 
   async sendText(text: string, message: TextMessage): Promise<void> {
-    this.texts.push({ text, topic: message.topic, attributes: { ...message.attributes }, ...(message.senderIdentity ? { senderIdentity: message.senderIdentity } : {}) });
+    this.texts.push({
+      text,
+      topic: message.topic,
+      attributes: { ...message.attributes },
+      ...(message.senderIdentity ? { senderIdentity: message.senderIdentity } : {}),
+      ...(message.destinationIdentities ? { destinationIdentities: [...message.destinationIdentities] } : {}),
+    });
+  }
+
+  trackSid(name: string): string | undefined {
+    return this.published.get(name)?.sid;
+  }
+
+  async updateSubscriptions(identity: string, trackSids: string[], subscribe: boolean): Promise<void> {
+    this.subscriptionCalls.push({ identity, trackSids: [...trackSids], subscribe });
+    // A call takes a moment, as a real one does: work queued behind it gets to run.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (this.failSubscriptions?.(identity)) throw new Error(`UpdateSubscriptions failed for ${identity}`);
+    if (!this.people.has(identity)) throw new Error(`participant ${identity} not found`);
+    const set = this.subscriptionsOf(identity);
+    for (const sid of trackSids) {
+      if (subscribe) set.add(sid);
+      else set.delete(sid);
+    }
   }
 
   async setAttributes(attributes: Record<string, string>): Promise<void> {
@@ -103,10 +154,50 @@ export class MemoryRoom implements RoomIO {
 
   // --- what the test does in the room ---
 
-  join(identity: string, attributes: Record<string, string> = {}, isAgent = false): void {
+  join(identity: string, attributes: Record<string, string> = {}, options: boolean | JoinOptions = {}): void {
+    const { isAgent = false, autoSubscribe = true, active = true } = typeof options === 'boolean' ? { isAgent: options } : options;
     const info: ParticipantInfo = { identity, attributes, isAgent };
     this.people.set(identity, info);
+    this.clients.set(identity, { autoSubscribe, active: false });
     this.events.emit('participantJoined', info);
+    if (active) this.activate(identity);
+  }
+
+  /** A participant's connection comes up: an auto-subscriber gets every track the server has. */
+  activate(identity: string): void {
+    const client = this.clients.get(identity);
+    if (!client || client.active) return;
+    client.active = true;
+    if (client.autoSubscribe) for (const sid of this.seenTracks) this.subscriptionsOf(identity).add(sid);
+    this.events.emit('participantActive', identity);
+  }
+
+  /**
+   * The server sees a published track's media: every active auto-subscriber is subscribed to it,
+   * and the agent hears of its first subscriber.
+   */
+  serverSeesTrack(name: string): void {
+    const track = this.published.get(name);
+    if (!track) throw new Error(`${name} is not published`);
+    this.seenTracks.add(track.sid);
+    let any = false;
+    for (const [identity, client] of this.clients) {
+      if (client.active && client.autoSubscribe) this.subscriptionsOf(identity).add(track.sid);
+      if (this.subscribed.get(identity)?.has(track.sid)) any = true;
+    }
+    if (any) this.events.emit('ownTrackSubscribed', name);
+  }
+
+  /** Names of the agent's tracks a participant is subscribed to, sorted. */
+  subscriptionsNamed(identity: string): string[] {
+    const sids = this.subscribed.get(identity) ?? new Set();
+    return [...this.published.values()].filter((t) => sids.has(t.sid)).map((t) => t.name).sort();
+  }
+
+  private subscriptionsOf(identity: string): Set<string> {
+    let set = this.subscribed.get(identity);
+    if (!set) this.subscribed.set(identity, (set = new Set()));
+    return set;
   }
 
   setAttribute(identity: string, key: string, value: string): void {
@@ -168,6 +259,8 @@ export class MemoryRoom implements RoomIO {
     this.microphones.get(identity)?.mic.end();
     this.microphones.delete(identity);
     this.people.delete(identity);
+    this.clients.delete(identity);
+    this.subscribed.delete(identity);
     this.events.emit('participantLeft', identity);
   }
 

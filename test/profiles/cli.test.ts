@@ -32,7 +32,7 @@ describe('interpreter validate', () => {
     expect(stderr).toContain('test/fixtures/profiles/broken/unknown-language.yaml:6:19  languages.targets[1].language: "dee" is not an Azure speech translation language  (did you mean `de`?)');
     expect(stderr).toMatch(/broken\/bad-regex\.yaml:3:26 {2}match\.rooms\[1\]: regular expression/);
     expect(stderr).toMatch(/broken\/binary\.yaml {2}not a text file/);
-    expect(stderr).toMatch(/\n21 errors in test\/fixtures\/profiles\/broken\n$/);
+    expect(stderr).toMatch(/\n22 errors in test\/fixtures\/profiles\/broken\n$/);
   });
 
   it('prints problems as JSON for machines', () => {

@@ -42,6 +42,7 @@ const cases: { file: string; line: number; column: number; message: RegExp; hint
   { file: 'alias-bomb.yaml', line: 1, column: 1, message: /cannot read YAML: Excessive alias count/ },
   { file: 'duplicate-target.yaml', line: 7, column: 17, message: /languages\.targets\[2\]: fr is already a target \(languages\.targets\[0\]\)/, hint: /list each language once/, path: '/languages/targets/2/language' },
   { file: 'fallback-without-personal.yaml', line: 7, column: 7, message: /fallbackVoice only applies with voice: personal/, hint: /remove fallbackVoice, or set voice: personal/, path: '/languages/targets/0/fallbackVoice' },
+  { file: 'listeners-typo.yaml', line: 6, column: 10, message: /listeners\.audio: expected one of all, chosen-language, got "chosen-languge"/, hint: /did you mean `chosen-language`\?/, path: '/listeners/audio' },
   { file: 'unspeakable-language.yaml', line: 6, column: 7, message: /Azure has no neural voice for Haitian Creole \(ht\), so it cannot be spoken/, hint: /add voice: none/, path: '/languages/targets/1' },
 ];
 

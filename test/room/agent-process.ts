@@ -18,12 +18,12 @@ export interface AgentProcess {
   output(): string;
 }
 
-export function startAgent(livekit: TestLiveKit, emulator: SpeechEmulator, room: string): AgentProcess {
+export function startAgent(livekit: TestLiveKit, emulator: SpeechEmulator, room: string, profile = 'room-test', env: NodeJS.ProcessEnv = {}): AgentProcess {
   const child = spawn(process.execPath, [bin, 'agent'], {
     env: {
       ...process.env,
       INTERPRETER_ROOM: room,
-      INTERPRETER_PROFILE: 'room-test',
+      INTERPRETER_PROFILE: profile,
       INTERPRETER_PROFILES: profiles,
       LIVEKIT_URL: livekit.url,
       LIVEKIT_API_KEY: livekit.apiKey,
@@ -31,6 +31,7 @@ export function startAgent(livekit: TestLiveKit, emulator: SpeechEmulator, room:
       AZURE_SPEECH_KEY: 'emulator',
       AZURE_SPEECH_ENDPOINT: emulator.url.toString(),
       AZURE_SPEECH_REGION: '',
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -120,6 +120,33 @@ describe('RtcRoomIO in the real LiveKit server', () => {
     await impostor.disconnect();
   });
 
+  it("reports a joining participant active once its connection is up, its own tracks' sids and first subscriber", async () => {
+    const io = await interpreterIn('adapter-active');
+    const events: string[] = [];
+    io.on('participantJoined', (p) => events.push(`joined ${p.identity}`));
+    io.on('participantActive', (identity) => events.push(`active ${identity}`));
+    io.on('ownTrackSubscribed', (name) => events.push(`subscribed ${name}`));
+    const sink = await io.publishAudio('interpretation-fr', 16_000);
+    const sid = io.trackSid('interpretation-fr');
+    expect(sid).toMatch(/^TR_/);
+    expect(io.trackSid('interpretation-de')).toBeUndefined();
+
+    const listener = await livekit.join('listener', 'adapter-active');
+    const heard = nextTrack(listener, (_t, publication) => publication.name === 'interpretation-fr');
+    // Frames make the server see the track's media, which is when it subscribes auto-subscribers.
+    const frames = (async () => {
+      for (let i = 0; i < 300 && events.every((e) => !e.startsWith('subscribed')); i++) await sink.captureFrame(new AudioFrame(new Int16Array(160), 16_000, 1, 160));
+    })();
+    const { publication } = await heard;
+    expect(publication.sid).toBe(sid);
+    await eventually(() => events.includes('active listener') && events.includes('subscribed interpretation-fr'), 'the listener active and subscribed');
+    await frames;
+    expect(events.indexOf('joined listener')).toBeLessThan(events.indexOf('active listener'));
+    expect(events.filter((e) => e === 'active listener')).toHaveLength(1);
+    await sink.close();
+    await io.disconnect();
+  });
+
   it('reports DeleteRoom as room-deleted', async () => {
     const io = await interpreterIn('adapter-delete');
     const reasons: string[] = [];
