@@ -200,6 +200,9 @@ export class RoomInterpreter {
     const mixers = await Promise.all([...this.mixers.values()]);
     const left = Math.max(0, deadline - performance.now());
     await Promise.all(mixers.map((m) => m.drain(left)));
+    // Frames that reached a track's source after its queue ran dry mid-utterance: gaps listeners heard.
+    const underruns = Object.fromEntries(await Promise.all([...this.mixers].map(async ([language, mixer]) => [language, (await mixer).underruns] as const)));
+    this.options.logger.info({ underruns }, 'interpretation tracks played out');
   }
 
   private specsFor(pipeline: SpeakerPipeline): SessionSpec[] {

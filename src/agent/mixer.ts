@@ -17,6 +17,9 @@ import { AudioFrame } from '@livekit/rtc-node';
 import { FRAME_RECEIVED_AT_KEY } from '../azure/index.ts';
 import type { AudioSink } from './room-io.ts';
 
+/** A capture that took longer than this waited for room in the source's queue. */
+const BLOCKED_CAPTURE_MS = 5;
+
 export interface MixerOptions {
   sampleRate: number;
   frameMs?: number;
@@ -180,7 +183,13 @@ export class AudioMixer {
       this.framesOut++;
       try {
         // The real source waits here when its own queue is full: that is the pacing.
+        const before = performance.now();
         await this.sink.captureFrame(frame);
+        // It waited, so its queue (as long as ours) is full now: playout is further ahead than
+        // our clock says (a source starts playing when WebRTC first takes audio, not when we
+        // first push). Without this the clock falls behind and counts underruns no one hears.
+        const after = performance.now();
+        if (after - before > BLOCKED_CAPTURE_MS) this.playedOutAt = Math.max(this.playedOutAt, after + this.queueMs);
       } catch {
         // A closed or failed sink loses this frame; the mixer goes on for the others.
       }

@@ -9,6 +9,13 @@ import { decodeLater, mayDecodeNow, type PacedDecoder } from './decode-pacer.ts'
 import { PushStream } from './push-stream.ts';
 import { SynthesisDecoder } from './synthesis-decoder.ts';
 
+/**
+ * How long before playback would run out of decoded audio the resampler's held-back tail is let
+ * out (`SynthesisDecoder.flushLookahead`): enough for the mixer to take it while the track's
+ * source still has audio queued, so the tail plays on and is no gap.
+ */
+const TAIL_MARGIN_MS = 40;
+
 export class UtteranceGeneration implements PacedDecoder {
   readonly responseId = shortuuid('AZ_');
   /** Date.now() at creation, the framework's metrics timestamp. */
@@ -28,6 +35,7 @@ export class UtteranceGeneration implements PacedDecoder {
   /** A chunk decoded after writeAudio() returned was not usable audio; the generation is closed. */
   onAudioError: ((error: Error) => void) | undefined;
   readonly #decoder: SynthesisDecoder;
+  #tailTimer: NodeJS.Timeout | undefined;
   readonly #text = new PushStream<string>();
   readonly #audio = new PushStream<AudioFrame>();
   readonly event: llm.GenerationCreatedEvent;
@@ -71,6 +79,7 @@ export class UtteranceGeneration implements PacedDecoder {
     // Chunks stay in order: once one waits, the rest of this utterance waits behind it.
     if (this.#backlog.length === 0 && mayDecodeNow()) {
       this.#emit(this.#decoder.push(chunk, receivedAt));
+      this.#armTailFlush();
       return;
     }
     this.#backlog.push({ chunk, receivedAt });
@@ -109,11 +118,27 @@ export class UtteranceGeneration implements PacedDecoder {
     }
     if (this.#backlog.length > 0) return true;
     if (this.#ending) this.#finalize();
+    else this.#armTailFlush();
     return false;
+  }
+
+  /** Lets the resampler's tail out just before playback would reach it, unless more audio comes first. */
+  #armTailFlush(): void {
+    clearTimeout(this.#tailTimer);
+    this.#tailTimer = undefined;
+    if (!this.#decoder.holdsLookahead || this.#closed || this.#ending) return;
+    const ahead = this.urgency(performance.now());
+    this.#tailTimer = setTimeout(() => {
+      this.#tailTimer = undefined;
+      if (!this.closed && this.#backlog.length === 0) this.#emit(this.#decoder.flushLookahead());
+    }, Math.max(0, ahead - TAIL_MARGIN_MS));
+    this.#tailTimer.unref?.();
   }
 
   #finalize(): void {
     if (this.#closed) return;
+    clearTimeout(this.#tailTimer);
+    this.#tailTimer = undefined;
     try {
       this.#emit(this.#decoder.end());
     } finally {

@@ -86,6 +86,27 @@ export class SynthesisDecoder {
     return frames;
   }
 
+  /** The resampler holds the filter's look-ahead of the last samples back, waiting for more audio. */
+  get holdsLookahead(): boolean {
+    return this.#resampler !== undefined;
+  }
+
+  /**
+   * Lets out the look-ahead the resampler holds (the last ~1 ms, as if the audio ended here) and
+   * starts the next audio on a fresh filter. For the moment playback is about to run out of
+   * decoded audio: audio arriving later is a gap anyway, and the tail must not wait for the
+   * utterance's end, which with one completion per stream comes with the next phrase.
+   */
+  flushLookahead(): AudioFrame[] {
+    const frames: AudioFrame[] = [];
+    const resampler = this.#resampler;
+    if (!resampler) return frames;
+    this.#reframe(resampler.flush(), frames);
+    this.#resampler = new RationalResampler(resampler.inputRate, resampler.outputRate);
+    this.#flushPartial(frames);
+    return frames;
+  }
+
   close(): void {
     this.#resampler = undefined;
   }

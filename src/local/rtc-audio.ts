@@ -19,13 +19,14 @@ export interface PublishedRecording {
 /**
  * Publishes `samples` (mono, `sampleRate`) as a microphone track named `name` and plays them in
  * real time. `AudioSource` queues up to its buffer, so a frame's real-time due time is recorded
- * rather than the moment `captureFrame` returned.
+ * rather than the moment `captureFrame` returned. `startAfter` holds the playing back until, say,
+ * the listeners are subscribed.
  */
 export async function publishRecording(
   participant: LocalParticipant,
   samples: Int16Array,
   sampleRate: number,
-  options: { name?: string; signal?: AbortSignal; leadingSilenceMs?: number } = {},
+  options: { name?: string; signal?: AbortSignal; leadingSilenceMs?: number; startAfter?: Promise<unknown> } = {},
 ): Promise<PublishedRecording> {
   const source = new AudioSource(sampleRate, 1);
   const track = LocalAudioTrack.createAudioTrack(options.name ?? 'microphone', source);
@@ -38,6 +39,8 @@ export async function publishRecording(
   const frameDueAt: number[] = [];
   let stopped = false;
   const done = (async () => {
+    // A source whose track nobody takes yet queues what it is given, and plays it late ever after.
+    await options.startAfter;
     const start = Date.now();
     for (let i = 0, n = 0; i < all.length && !stopped && !options.signal?.aborted; i += frameSamples, n += 1) {
       const chunk = new Int16Array(frameSamples);

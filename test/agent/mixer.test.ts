@@ -240,6 +240,50 @@ describe('AudioMixer', () => {
     await mixer.drain(2000);
   });
 
+  it('counts no underrun when the source starts playing later than the first push (its full queue held the capture back)', async () => {
+    vi.useFakeTimers({ toFake: ['performance', 'setTimeout', 'clearTimeout'] });
+    onTestFinished(() => void vi.useRealTimers());
+    // A source as rtc-node's: a 200 ms queue, captureFrame waits while it is full, and it plays
+    // 10 ms at a time only from 300 ms on (when WebRTC first takes audio).
+    const frames: AudioFrame[] = [];
+    let queuedMs = 0;
+    let room: (() => void) | undefined;
+    let playing = true;
+    const startsAt = performance.now() + 300;
+    const play = () => {
+      if (!playing) return;
+      if (performance.now() >= startsAt && queuedMs > 0) {
+        queuedMs -= 10;
+        room?.();
+        room = undefined;
+      }
+      setTimeout(play, 10);
+    };
+    play();
+    const sink: AudioSink = {
+      captureFrame: async (f) => {
+        frames.push(f);
+        queuedMs += (f.samplesPerChannel * 1000) / f.sampleRate;
+        while (queuedMs > 200) await new Promise<void>((resolve) => (room = resolve));
+      },
+      close: async () => undefined,
+    };
+    const mixer = new AudioMixer(sink, { sampleRate: 16000, queueMs: 200 });
+    mixer.start();
+    const stream = new FrameQueue();
+    const adding = mixer.add(stream);
+    // A whole second of one utterance, all there from the start: nothing ever starves.
+    for (let i = 0; i < 100; i++) stream.push(new AudioFrame(new Int16Array(160).fill(1000), 16000, 1, 160));
+    stream.end();
+    await adding;
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(frames).toHaveLength(100);
+    expect(mixer.underruns).toBe(0);
+    playing = false;
+    vi.useRealTimers();
+    await mixer.drain(2000);
+  });
+
   it('rejects audio at another rate instead of playing it at the wrong speed', async () => {
     const mixer = new AudioMixer(collectingSink(), { sampleRate: 24000 });
     await expect(mixer.add(tone(1000, 440, 20, 16000))).rejects.toThrow(/24000 Hz/);

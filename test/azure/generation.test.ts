@@ -44,6 +44,33 @@ describe('UtteranceGeneration', () => {
     expect(generation.synthesizedSamples).toBe(24000);
   });
 
+  it('resampled audio is complete before playback would run out, though no completion has come (the filter tail is not held for the next phrase)', async () => {
+    await turn();
+    const generation = new UtteranceGeneration('item', 24000);
+    generation.writeAudio(wavChunk(3200), performance.now());
+    // 200 ms at 16 kHz is 4,800 samples at 24 kHz; the filter's look-ahead is held back for now.
+    const firstPart = generation.synthesizedSamples;
+    expect(firstPart).toBeLessThan(4800);
+    // No close(): with one completion per stream the service says nothing more until the next
+    // phrase. The tail comes out before the 200 ms would have played, not then.
+    const deadline = performance.now() + 5_000;
+    while (generation.synthesizedSamples < 4800 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(generation.synthesizedSamples).toBe(4800);
+    expect(generation.closed).toBe(false);
+    // Audio that still comes afterwards is decoded in full on a fresh filter.
+    generation.writeAudio(wavChunk(1600), performance.now());
+    generation.close();
+    for (let turns = 0; generation.synthesizedSamples < 7200 && turns < 20; turns++) await turn();
+    expect(generation.synthesizedSamples).toBe(7200);
+  });
+
+  it('at the native rate nothing is held back, so no tail is let out later', async () => {
+    await turn();
+    const generation = new UtteranceGeneration('item', 16000);
+    generation.writeAudio(wavChunk(3200), performance.now());
+    expect(generation.synthesizedSamples).toBe(3200);
+  });
+
   it('a chunk that is not 16-bit PCM, decoded in a later turn, reports a WavError and closes the streams', async () => {
     await turn();
     const generation = new UtteranceGeneration('item', 16000);
