@@ -55,6 +55,43 @@ describe('RoomLaunches.repair', () => {
     expect(launcher.launches().map((r) => r.launchId)).toEqual(['RM_r-g1']);
   });
 
+  it('two processes repairing one room at once (two reconcile passes, one ledger) launch it once', async () => {
+    const ledger = new MemoryLedger();
+    const launcher = new DryRunLauncher();
+    const [a, b] = [0, 1].map(() => new RoomLaunches({ launcher, ledger, logger: silentLogger() }));
+    const outcomes = await Promise.all([a!.repair(room), b!.repair(room)]);
+    expect(outcomes.sort()).toEqual(['in-progress', 'launched']);
+    expect(launcher.launches()).toHaveLength(1);
+  });
+
+  it('settled() resolves only once a launch and a stop under way have ended', async () => {
+    const inner = new DryRunLauncher();
+    let releaseLaunch: () => void = () => undefined;
+    let releaseStop: () => void = () => undefined;
+    const launchGate = new Promise<void>((resolve) => (releaseLaunch = resolve));
+    const stopGate = new Promise<void>((resolve) => (releaseStop = resolve));
+    const launcher: Launcher = {
+      ...delegate(inner),
+      launch: async (request) => (await launchGate, inner.launch(request)),
+      stop: async (r) => (await stopGate, inner.stop(r)),
+    };
+    const launches = new RoomLaunches({ launcher, ledger: new MemoryLedger(), logger: silentLogger() });
+    await launches.start(room);
+    void launches.stopOrphan({ name: 'board-old', sid: 'RM_old' });
+    let settled = false;
+    const waiting = launches.settled().then(() => (settled = true));
+    const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+    await turn();
+    expect(settled).toBe(false);
+    releaseLaunch();
+    await turn();
+    expect(settled).toBe(false);
+    releaseStop();
+    await waiting;
+    expect(await inner.running()).toHaveLength(1);
+    expect(inner.calls.map((c) => c.kind)).toEqual(['launch', 'stop']);
+  });
+
   it('settled() waits for a launch still in its queue', async () => {
     const { launcher, launches } = setup();
     const started = await launches.start(room);
