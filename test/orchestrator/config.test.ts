@@ -93,6 +93,7 @@ describe('liveKitCredentials', () => {
       ['{"apiKey":"APIsm"}', 'lacks apiKey/apiSecret'],
       ['{"apiKey":"","apiSecret":"s"}', 'lacks apiKey/apiSecret'],
       ['{"apiKey":"APIsm","apiSecret":42}', 'lacks apiKey/apiSecret'],
+      ['{"apiKey":42,"apiSecret":"s"}', 'lacks apiKey/apiSecret'],
     ] as const) {
       resetSecretCache();
       secrets.on(GetSecretValueCommand).resolves(SecretString === undefined ? {} : { SecretString });
@@ -105,7 +106,8 @@ describe('assertBindAllowed and httpUrl', () => {
   it('refuses the dev secret off loopback unless throwaway, which returns the warning to log', () => {
     expect(assertBindAllowed('127.0.0.1', DEV_LIVEKIT)).toBeUndefined();
     expect(() => assertBindAllowed('0.0.0.0', DEV_LIVEKIT)).toThrow(ConfigError);
-    expect(assertBindAllowed('0.0.0.0', DEV_LIVEKIT, true, 'interpreter serve')).toMatch(/^interpreter serve listens on 0\.0\.0\.0 with the public dev API secret/);
+    expect(assertBindAllowed('0.0.0.0', DEV_LIVEKIT, true)).toMatch(/^interpreter serve listens on 0\.0\.0\.0 with the public dev API secret/);
+    expect(assertBindAllowed('0.0.0.0', DEV_LIVEKIT, true, 'the local LiveKit server')).toMatch(/^the local LiveKit server listens on 0\.0\.0\.0/);
     expect(assertBindAllowed('0.0.0.0', { apiKey: 'APIk', apiSecret: 'a-real-secret' })).toBeUndefined();
   });
 

@@ -152,10 +152,10 @@ describe('pretty lines', () => {
 });
 
 describe('prettyLine, character for character', () => {
-  const event = { time: '2026-12-02T10:00:01.250Z', level: 30, name: 'interpreter', msg: 'room\nfinished\r\nfor good', room: 'board q3', sid: 'RM_1', note: 'a"b', pair: 'k=v', stopped: 1, nested: { a: [1] } };
+  const event = { time: '2026-12-02T10:00:01.250Z', level: 30, name: 'interpreter', msg: 'room\nfinished\r\nfor good', room: 'board q3', sid: 'RM_1', note: 'a"b', pair: 'k=v', stopped: 1, nested: { a: [1] }, sids: ['RM_1'] };
 
   it('puts the time of day, level, name, message and every field on one line', () => {
-    expect(prettyLine(JSON.stringify(event))).toBe('10:00:01.250 INFO  interpreter: room\\nfinished\\nfor good room="board q3" sid=RM_1 note="a\\"b" pair="k=v" stopped=1 nested={"a":[1]}');
+    expect(prettyLine(JSON.stringify(event))).toBe('10:00:01.250 INFO  interpreter: room\\nfinished\\nfor good room="board q3" sid=RM_1 note="a\\"b" pair="k=v" stopped=1 nested={"a":[1]} sids=["RM_1"]');
   });
 
   it('leaves out what the event lacks, names an unknown level, and keeps a time of another shape as it came', () => {
