@@ -71,6 +71,17 @@ describe('DispatchLauncher with an interpreter in the room', () => {
     expect(await launcher().launch({ room: 'board-a', roomSid: 'RM_a', profile: 'board-meeting', launchId: 'RM_a-g1' })).toMatchObject({ status: 'already-running', agent: { room: 'board-a', roomSid: 'RM_a', id: 'in-room' } });
     expect(calls).toEqual(['ListRooms', 'ListParticipants']);
   });
+
+  it('dispatches to a room with only people in it', async () => {
+    const { launcher, calls } = await fakeLiveKit({
+      ListRooms: () => ok({ rooms: [rooms[0]] }),
+      ListParticipants: () => ok({ participants: [{ sid: 'PA_alice', identity: 'alice' }] }),
+      ListDispatch: () => ok({ agentDispatches: [] }),
+      CreateDispatch: (request) => ok({ id: 'AD_new', agentName: request.agentName, room: request.room, metadata: request.metadata }),
+    });
+    expect(await launcher().launch({ room: 'board-a', roomSid: 'RM_a', profile: 'board-meeting', launchId: 'RM_a-g1' })).toMatchObject({ status: 'launched', agent: { id: 'AD_new' } });
+    expect(calls).toEqual(['ListRooms', 'ListParticipants', 'ListDispatch', 'CreateDispatch']);
+  });
 });
 
 describe('DispatchLauncher when LiveKit answers with an error', () => {
@@ -90,12 +101,17 @@ describe('DispatchLauncher when LiveKit answers with an error', () => {
   });
 
   it('names the call that failed', async () => {
+    let failing = '';
+    const fail: Answer = { status: 503, body: { code: 'unavailable', msg: 'not now' } };
     const { launcher } = await fakeLiveKit({
-      ListRooms: () => ok({ rooms: [rooms[0]] }),
-      ListParticipants: () => ok({ participants: [] }),
-      ListDispatch: () => ok({ agentDispatches: [] }),
-      CreateDispatch: () => ({ status: 503, body: { code: 'unavailable', msg: 'no workers' } }),
+      ListRooms: () => (failing === 'ListRooms' ? fail : ok({ rooms: [rooms[0]] })),
+      ListParticipants: () => (failing === 'ListParticipants' ? fail : ok({ participants: [] })),
+      ListDispatch: () => (failing === 'ListDispatch' ? fail : ok({ agentDispatches: [] })),
+      CreateDispatch: () => fail,
     });
-    await expect(launcher().launch({ room: 'board-a', roomSid: 'RM_a', profile: 'board-meeting' })).rejects.toMatchObject({ status: 503, message: expect.stringMatching(/^LiveKit CreateDispatch failed: /) });
+    for (const method of ['ListParticipants', 'ListDispatch', 'CreateDispatch']) {
+      failing = method;
+      await expect(launcher().launch({ room: 'board-a', roomSid: 'RM_a', profile: 'board-meeting' }), method).rejects.toMatchObject({ status: 503, message: expect.stringMatching(new RegExp(`^LiveKit ${method} failed: `)) });
+    }
   });
 });

@@ -99,10 +99,11 @@ describe('DispatchLauncher against the real server', () => {
     await one.launch({ room: room.name, roomSid: room.sid, profile: 'board-meeting', launchId: `${room.sid}-g1` });
     const other = await dispatches.createDispatch(room.name, 'other-agent', { metadata: JSON.stringify({ profile: 'board-meeting', roomSid: room.sid }) });
     const foreign = await dispatches.createDispatch(room.name, 'interpreter', { metadata: JSON.stringify({ profile: 'board-meeting', roomSid: 'RM_earlier' }) });
+    const byHand = await dispatches.createDispatch(room.name, 'interpreter', { metadata: '' });
     expect(await one.stop({ name: room.name, sid: 'RM_unrelated' })).toBe(0);
     expect(await one.stop({ name: room.name, sid: room.sid })).toBe(1);
-    expect((await named(room.name)).map((d) => d.id).sort()).toEqual([other.id, foreign.id].sort());
-    expect(await one.stop({ name: room.name })).toBe(1);
+    expect((await named(room.name)).map((d) => d.id).sort()).toEqual([other.id, foreign.id, byHand.id].sort());
+    expect(await one.stop({ name: room.name })).toBe(2);
     expect((await named(room.name)).map((d) => d.id)).toEqual([other.id]);
   });
 
@@ -119,7 +120,7 @@ describe('DispatchLauncher against the real server', () => {
     expect(error).toBeInstanceOf(LaunchError);
     expect(error).toMatchObject({ status: 422, message: expect.stringMatching(/^LiveKit ListRooms failed: .+/) });
     expect((error as LaunchError).cause).toBeDefined();
-    await expect(refused.running()).rejects.toMatchObject({ status: 422 });
+    await expect(refused.running()).rejects.toMatchObject({ status: 422, message: expect.stringMatching(/^LiveKit ListRooms failed: /) });
     const { createServer } = await import('node:net');
     const closed = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
