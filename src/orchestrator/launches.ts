@@ -117,6 +117,12 @@ function queueKey(room: RoomRef): string {
 /** Runs tasks one after another per key; keys run independently. */
 export class KeyedQueue {
   private readonly tails = new Map<string, Promise<unknown>>();
+
+  /** Keys with a task queued or running: a key goes when its last task settles, else one would stay per room sid. */
+  get size(): number {
+    return this.tails.size;
+  }
+
   async run<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = this.tails.get(key) ?? Promise.resolve();
     const current = previous.then(task, task);

@@ -37,19 +37,23 @@ export interface ReconcileOptions {
   budgetMs?: number;
   /** Launches at once (default 8). */
   concurrency?: number;
+  /** Milliseconds since the epoch, for the time budget; tests move the clock. */
+  now?: () => number;
 }
 
 /** One pass. Throws only when the room list cannot be had (the caller logs and tries later). */
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
   const { launches, logger, profiles } = options;
-  const deadline = Date.now() + (options.budgetMs ?? 30_000);
+  const now = options.now ?? Date.now;
+  const deadline = now() + (options.budgetMs ?? 30_000);
+  const late = () => now() >= deadline;
   const rooms = await options.listRooms();
   const agents = await launches.launcher.running();
   const report: ReconcileReport = { rooms: rooms.length, launched: [], stopped: [], failed: [], deferred: [] };
   const failed = (room: string, error: unknown) => report.failed.push({ room, error: error instanceof Error ? error.message : String(error) });
 
   const orphans = agents.filter((agent) => !rooms.some((room) => servesRoom(agent, room)));
-  await inParallel(orphans, options.concurrency ?? 8, deadline, async (agent: RunningAgent) => {
+  await inParallel(orphans, options.concurrency ?? 8, late, async (agent: RunningAgent) => {
     try {
       await launches.stopOrphan({ name: agent.room, sid: agent.roomSid });
       report.stopped.push(agent.room);
@@ -63,7 +67,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     const match = matchRoom(profiles, { name: room.name, ...(room.metadata !== undefined ? { metadata: room.metadata } : {}) });
     return match ? [{ room, profile: match.profile.name }] : [];
   });
-  await inParallel(missing, options.concurrency ?? 8, deadline, async ({ room, profile }) => {
+  await inParallel(missing, options.concurrency ?? 8, late, async ({ room, profile }) => {
     try {
       const outcome = await launches.repair({ room: room.name, roomSid: room.sid, profile });
       if (outcome === 'launched') {
@@ -82,13 +86,13 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
   return report;
 }
 
-/** Runs `work` over `items`, `limit` at a time; items not started by `deadline` go to `skipped`. */
-async function inParallel<T>(items: readonly T[], limit: number, deadline: number, work: (item: T) => Promise<void>, skipped: (item: T) => void): Promise<void> {
+/** Runs `work` over `items`, `limit` at a time; items not started before `late()` holds go to `skipped`. */
+async function inParallel<T>(items: readonly T[], limit: number, late: () => boolean, work: (item: T) => Promise<void>, skipped: (item: T) => void): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
       const item = items[next++] as T;
-      if (Date.now() >= deadline) skipped(item);
+      if (late()) skipped(item);
       else await work(item);
     }
   };

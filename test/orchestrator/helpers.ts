@@ -1,6 +1,8 @@
 import type { Profile } from '../../src/profiles/types.ts';
 import { roomEventBody, signWebhookBody } from '../../src/orchestrator/signing.ts';
 import { silentLogger, type Logger } from '../../src/orchestrator/log.ts';
+import { MemoryLedger, type LaunchLedger } from '../../src/orchestrator/ledger.ts';
+import type { Launcher } from '../../src/orchestrator/launcher.ts';
 import { pino } from 'pino';
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 
@@ -51,3 +53,29 @@ export function forgeJwt(header: Record<string, unknown>, claims: Record<string,
   return `${input}.${signature.toString('base64url')}`;
 }
 
+
+/** A real MemoryLedger with some methods replaced: a ledger that fails, or answers as DynamoDB can. */
+export function ledgerWith(overrides: Partial<LaunchLedger>, inner: LaunchLedger = new MemoryLedger()): LaunchLedger {
+  return {
+    rememberEvent: (id) => inner.rememberEvent(id),
+    forgetEvent: (id) => inner.forgetEvent(id),
+    claimLaunch: (input) => inner.claimLaunch(input),
+    claimRelaunch: (previous, profile) => inner.claimRelaunch(previous, profile),
+    releaseLaunch: (record) => inner.releaseLaunch(record),
+    finishRoom: (sid, room) => inner.finishRoom(sid, room),
+    lookup: (sid) => inner.lookup(sid),
+    ...overrides,
+  };
+}
+
+/** A launcher that forwards to `inner`; spread it and replace a method to make one that fails or waits. */
+export function delegate(inner: Launcher): Launcher {
+  return {
+    kind: inner.kind,
+    refuses: (request) => inner.refuses(request),
+    launch: (request) => inner.launch(request),
+    stop: (room) => inner.stop(room),
+    running: () => inner.running(),
+    close: () => inner.close(),
+  };
+}

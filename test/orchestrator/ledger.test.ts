@@ -57,6 +57,95 @@ describe('MemoryLedger', () => {
     expect(await l.lookup('RM_1')).toBeUndefined();
     expect((await l.claimLaunch(room)).claimed).toBe(true);
   });
+
+  it('remembers an event id for its whole TTL, and not a millisecond longer', async () => {
+    const l = ledger();
+    expect(await l.rememberEvent('EV_1')).toBe(true);
+    clock += 59_999;
+    expect(await l.rememberEvent('EV_1')).toBe(false);
+    clock += 1;
+    expect(await l.rememberEvent('EV_1')).toBe(true);
+  });
+
+  it('keeps a room record for its whole TTL, and not a millisecond longer', async () => {
+    const l = ledger();
+    await l.claimLaunch(room);
+    clock += 599_999;
+    expect(await l.lookup('RM_1')).toMatchObject({ generation: 1 });
+    clock += 1;
+    expect(await l.lookup('RM_1')).toBeUndefined();
+  });
+
+  it('reports the record that won to a relaunch that lost, as a copy, and nothing for an unknown sid', async () => {
+    const l = ledger();
+    const first = await l.claimLaunch(room);
+    if (!first.claimed) throw new Error('first claim lost');
+    await l.claimRelaunch(first.record);
+    const lost = await l.claimRelaunch(first.record);
+    expect(lost).toEqual({ claimed: false, existing: { ...room, generation: 2, claimedAt: clock, finished: false } });
+    if (!lost.claimed && lost.existing) lost.existing.finished = true;
+    expect(await l.lookup('RM_1')).toMatchObject({ finished: false });
+    expect(await l.claimRelaunch({ ...first.record, roomSid: 'RM_unknown' })).toEqual({ claimed: false, existing: undefined });
+  });
+
+  it('relaunches with the profile it is given (profiles were reloaded), else the one the sid had', async () => {
+    const l = ledger();
+    const first = await l.claimLaunch(room);
+    if (!first.claimed) throw new Error('first claim lost');
+    const kept = await l.claimRelaunch(first.record);
+    expect(kept).toMatchObject({ claimed: true, record: { profile: 'board-meeting', generation: 2 } });
+    if (!kept.claimed) throw new Error('relaunch lost');
+    expect(await l.claimRelaunch(kept.record, 'all-hands')).toMatchObject({ claimed: true, record: { profile: 'all-hands', generation: 3 } });
+  });
+
+  it('gives back a failed relaunch by zeroing its claim time, so that reconcile may retry it at once', async () => {
+    const l = ledger();
+    const first = await l.claimLaunch(room);
+    if (!first.claimed) throw new Error('first claim lost');
+    const relaunch = await l.claimRelaunch(first.record);
+    if (!relaunch.claimed) throw new Error('relaunch lost');
+    await l.releaseLaunch(relaunch.record);
+    expect(await l.lookup('RM_1')).toEqual({ ...room, generation: 2, claimedAt: 0, finished: false });
+  });
+
+  it('gives back nothing for a claim that is no longer current: an older generation, a finished room, a forgotten sid', async () => {
+    const l = ledger();
+    const first = await l.claimLaunch(room);
+    if (!first.claimed) throw new Error('first claim lost');
+    const relaunch = await l.claimRelaunch(first.record);
+    if (!relaunch.claimed) throw new Error('relaunch lost');
+    // A slow failure of generation 1 arrives after generation 2 was claimed.
+    await l.releaseLaunch(first.record);
+    expect(await l.lookup('RM_1')).toEqual(relaunch.record);
+    await l.finishRoom('RM_1', 'board-q3');
+    await l.releaseLaunch(relaunch.record);
+    expect(await l.lookup('RM_1')).toMatchObject({ generation: 2, finished: true });
+    await expect(l.releaseLaunch({ ...first.record, roomSid: 'RM_never' })).resolves.toBeUndefined();
+    expect(await l.lookup('RM_never')).toBeUndefined();
+  });
+
+  it('marks a room it never saw finished, and keeps what it knew of one it did', async () => {
+    const l = ledger();
+    await l.finishRoom('RM_early', 'board-early');
+    expect(await l.lookup('RM_early')).toEqual({ roomSid: 'RM_early', room: 'board-early', profile: '', generation: 0, claimedAt: 0, finished: true });
+    expect((await l.claimLaunch({ ...room, roomSid: 'RM_early' })).claimed).toBe(false);
+    const first = await l.claimLaunch(room);
+    if (!first.claimed) throw new Error('first claim lost');
+    await l.finishRoom('RM_1', 'board-q3');
+    expect(await l.lookup('RM_1')).toEqual({ ...first.record, finished: true });
+  });
+
+  it('holds at most its capacity of event ids and rooms, dropping the oldest first', async () => {
+    const l = new MemoryLedger({ eventTtlSeconds: 60, roomTtlSeconds: 600 }, () => clock, 2);
+    for (const id of ['EV_1', 'EV_2', 'EV_3']) expect(await l.rememberEvent(id)).toBe(true);
+    expect(await l.rememberEvent('EV_3')).toBe(false);
+    expect(await l.rememberEvent('EV_2')).toBe(false);
+    expect(await l.rememberEvent('EV_1')).toBe(true);
+    for (const sid of ['RM_a', 'RM_b', 'RM_c']) await l.claimLaunch({ ...room, roomSid: sid });
+    expect(await l.lookup('RM_a')).toBeUndefined();
+    expect(await l.lookup('RM_b')).toMatchObject({ generation: 1 });
+    expect(await l.lookup('RM_c')).toMatchObject({ generation: 1 });
+  });
 });
 
 describe('DynamoLedger at its DynamoDB client', () => {

@@ -150,3 +150,24 @@ describe('pretty lines', () => {
     expect(prettyLine('not json\n')).toBe('not json');
   });
 });
+
+describe('prettyLine, character for character', () => {
+  const event = { time: '2026-12-02T10:00:01.250Z', level: 30, name: 'interpreter', msg: 'room\nfinished\r\nfor good', room: 'board q3', sid: 'RM_1', note: 'a"b', pair: 'k=v', stopped: 1, nested: { a: [1] }, sids: ['RM_1'] };
+
+  it('puts the time of day, level, name, message and every field on one line', () => {
+    expect(prettyLine(JSON.stringify(event))).toBe('10:00:01.250 INFO  interpreter: room\\nfinished\\nfor good room="board q3" sid=RM_1 note="a\\"b" pair="k=v" stopped=1 nested={"a":[1]} sids=["RM_1"]');
+  });
+
+  it('leaves out what the event lacks, names an unknown level, and keeps a time of another shape as it came', () => {
+    expect(prettyLine(JSON.stringify({ level: 35, msg: 'x' }))).toBe('L35 x');
+    expect(prettyLine(JSON.stringify({ time: '2026-12-02T10:00:01Z', msg: 'x' }))).toBe('10:00:01 ? x');
+    expect(prettyLine(JSON.stringify({ time: 1_764_669_601_250, level: 'custom' }))).toBe('1764669601250 custom');
+  });
+
+  it('colours the time and name dim, the level by severity, and field names cyan', () => {
+    expect(prettyLine(JSON.stringify({ time: event.time, level: 50, name: 'interpreter', msg: 'failed', room: 'board' }), true)).toBe(
+      '\u001b[2m10:00:01.250\u001b[0m \u001b[31mERROR\u001b[0m \u001b[2minterpreter:\u001b[0m failed \u001b[36mroom\u001b[0m=board',
+    );
+    expect(prettyLine(JSON.stringify({ level: 35 }), true)).toBe('\u001b[0mL35\u001b[0m');
+  });
+});

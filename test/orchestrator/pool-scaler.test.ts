@@ -42,6 +42,14 @@ describe('scaleOut (the webhook on room_started)', () => {
     expect(ecs.commandCalls(UpdateServiceCommand)[0]?.args[0].input).toEqual({ cluster: 'interp', service: SERVICE_ARN, desiredCount: 3 });
     expect(ecs.commandCalls(DescribeServicesCommand)[0]?.args[0].input).toEqual({ cluster: 'interp', services: [SERVICE_ARN] });
     expect(desired).toBe(3);
+    // One write: reading back found it in place.
+    expect(writes).toEqual([3]);
+  });
+
+  it('writes nothing when the pool already has what the rooms need', async () => {
+    desired = 3;
+    expect(await scaler().scaleOut(3)).toEqual({ action: 'unchanged', from: 3, to: 3, wanted: 3, activeRooms: 3 });
+    expect(writes).toEqual([]);
   });
 
   it('never scales in, however few rooms there are', async () => {
@@ -84,6 +92,22 @@ describe('scaleOut (the webhook on room_started)', () => {
     const failure = scaler().scaleOut(3);
     await expect(failure).rejects.toBeInstanceOf(PoolScalingError);
     await expect(failure).rejects.toThrow(/UpdateService .* to 3 tasks failed: not authorized/);
+    await expect(failure).rejects.toMatchObject({ name: 'PoolScalingError', cause: expect.objectContaining({ name: 'AccessDeniedException' }) });
+  });
+
+  it('names the service when ECS cannot be asked, or answers without a list or a reason', async () => {
+    ecs.on(DescribeServicesCommand).rejects(new Error('connect ETIMEDOUT'));
+    await expect(scaler().scaleOut(1)).rejects.toMatchObject({ name: 'PoolScalingError', message: `DescribeServices ${SERVICE_ARN} failed: connect ETIMEDOUT`, cause: expect.any(Error) });
+    ecs.on(DescribeServicesCommand).resolves({});
+    await expect(scaler().scaleOut(1)).rejects.toThrow(`worker service ${SERVICE_ARN} in cluster interp cannot be scaled: not found`);
+    ecs.on(DescribeServicesCommand).resolves({ failures: [{ arn: SERVICE_ARN, reason: 'MISSING' }] });
+    await expect(scaler().scaleOut(1)).rejects.toThrow(/cannot be scaled: MISSING$/);
+  });
+
+  it('finds the service by name as well as by ARN', async () => {
+    desired = 2;
+    const byName = new PoolScaler({ cluster: 'interp', service: 'workers', sizing, scaleInIdleMs: 0, logger: silentLogger(), client: new ECSClient({ region: 'eu-west-1' }) });
+    expect(await byName.scaleOut(0)).toMatchObject({ action: 'unchanged', from: 2 });
   });
 });
 
@@ -122,6 +146,28 @@ describe('reconcile (the schedule)', () => {
     expect(await pool.reconcile(0)).toMatchObject({ action: 'waiting-to-scale-in' });
     clock.now = 21 * 60_000;
     expect(await pool.reconcile(0)).toMatchObject({ action: 'scaled-in', to: 1 });
+  });
+
+  it('does not scale in to a size the pool already has (lowered by hand meanwhile)', async () => {
+    desired = 5;
+    const clock = { now: 0 };
+    const pool = scaler(clock, 15);
+    expect(await pool.reconcile(2)).toMatchObject({ action: 'waiting-to-scale-in', wanted: 2 });
+    desired = 2;
+    clock.now = 15 * 60_000;
+    expect(await pool.reconcile(0)).toEqual({ action: 'unchanged', from: 2, to: 2, wanted: 1, activeRooms: 0 });
+    expect(writes).toEqual([]);
+  });
+
+  it('says how long the pool was idle when it scales in', async () => {
+    desired = 3;
+    const clock = { now: 0 };
+    const { logger, lines } = capturingLogger();
+    const pool = new PoolScaler({ cluster: 'interp', service: SERVICE_ARN, sizing, scaleInIdleMs: 15 * 60_000, logger, client: new ECSClient({ region: 'eu-west-1' }), now: () => clock.now });
+    await pool.reconcile(0);
+    clock.now = 15 * 60_000;
+    await pool.reconcile(0);
+    expect(lines).toEqual([expect.objectContaining({ pool: SERVICE_ARN, from: 3, to: 1, activeRooms: 0, msg: 'worker pool scaled in to 1 tasks after 15 idle minutes' })]);
   });
 
   it('logs each change with the pool and the room count', async () => {

@@ -32,6 +32,12 @@ describe('desiredTasks: clamp(ceil((active rooms + buffer) / rooms per task), mi
     expect(() => desiredTasks(1.5, sizing)).toThrow(/whole number/);
     expect(() => desiredTasks(1, { ...sizing, roomsPerTask: 0 })).toThrow(/roomsPerTask/);
     expect(() => desiredTasks(1, { ...sizing, minTasks: 6 })).toThrow(/minTasks \(6\) is above maxTasks \(5\)/);
+    expect(() => desiredTasks(1, { ...sizing, roomsPerTask: 0, bufferRooms: -1 })).toThrow('pool sizing: roomsPerTask must be a whole number of at least 1 (got 0); bufferRooms must be a whole number of at least 0 (got -1)');
+  });
+
+  it('a fixed pool (min = max) is usable', () => {
+    expect(poolSizingProblems({ ...sizing, minTasks: 5, maxTasks: 5 })).toEqual([]);
+    expect(desiredTasks(0, { ...sizing, minTasks: 5, maxTasks: 5 })).toBe(5);
   });
 });
 
@@ -45,6 +51,10 @@ describe('poolSizingProblems', () => {
       'bufferRooms must be a whole number of at least 0 (got -2)',
     ]);
   });
+
+  it('compares min and max only once both are whole numbers (no follow-on complaint)', () => {
+    expect(poolSizingProblems({ ...sizing, minTasks: 2.5, maxTasks: 2 })).toEqual(['minTasks must be a whole number of at least 0 (got 2.5)']);
+  });
 });
 
 describe('activeRooms', () => {
@@ -52,6 +62,11 @@ describe('activeRooms', () => {
     const profiles = [testProfile('board', ['board-*'])];
     expect(activeRooms([{ name: 'board-q3' }, { name: 'board-q4', metadata: '' }, { name: 'lobby' }], profiles)).toBe(2);
     expect(activeRooms([], profiles)).toBe(0);
+  });
+
+  it('counts rooms a profile matches by their metadata', () => {
+    const profiles = [{ ...testProfile('exec', []), match: { rooms: [], metadata: { tier: 'exec' } } }];
+    expect(activeRooms([{ name: 'a', metadata: '{"tier":"exec"}' }, { name: 'b', metadata: '{"tier":"team"}' }, { name: 'c' }], profiles)).toBe(1);
   });
 });
 
@@ -73,5 +88,16 @@ describe('poolSettings (the Lambda environment)', () => {
     expect(() => poolSettings({})).toThrow(/needs INTERPRETER_POOL_CLUSTER, INTERPRETER_POOL_SERVICE/);
     expect(() => poolSettings({ ...env, [PoolEnv.maxTasks]: 'ten' })).toThrow(/INTERPRETER_POOL_MAX=ten is not a whole number/);
     expect(() => poolSettings({ ...env, [PoolEnv.minTasks]: '4', [PoolEnv.maxTasks]: '3' })).toThrow(/minTasks \(4\) is above maxTasks \(3\)/);
+  });
+
+  it('reads an empty variable as unset, and refuses a negative number', () => {
+    expect(poolSettings({ ...env, [PoolEnv.maxTasks]: '', [PoolEnv.scaleInIdleMinutes]: '' })).toMatchObject({ sizing: { maxTasks: 10 }, scaleInIdleMinutes: 15 });
+    expect(() => poolSettings({ ...env, [PoolEnv.scaleInIdleMinutes]: '-5' })).toThrow('worker pool settings: INTERPRETER_POOL_SCALE_IN_IDLE_MINUTES=-5 is not a whole number');
+  });
+
+  it('names every bad variable in one message, and only those (not what follows from their defaults)', () => {
+    expect(() => poolSettings({ ...env, [PoolEnv.maxTasks]: 'ten', [PoolEnv.minTasks]: '12', [PoolEnv.bufferRooms]: '1.5' })).toThrow(
+      new ConfigError('worker pool settings: INTERPRETER_POOL_MAX=ten is not a whole number; INTERPRETER_POOL_BUFFER_ROOMS=1.5 is not a whole number'),
+    );
   });
 });

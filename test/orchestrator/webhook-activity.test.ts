@@ -31,4 +31,18 @@ describe('recordWebhookActivity', () => {
     expect(activity.lastRejection).toMatch(/signature/);
     expect(activity.checkRooms.map((r) => [r.event, r.room])).toEqual([['room_started', 'check-abc']]);
   });
+
+  it('counts neither a malformed delivery nor a refused launch as accepted, takes events without a room, and keeps the last 20 check rooms', async () => {
+    const inner = createWebhookHandler({ apiKey: KEY, apiSecret: SECRET, profiles: [agentProfile({ match: { rooms: ['check-*'], metadata: {} } })], launcher: new DryRunLauncher(), logger: pino({ level: 'silent' }) });
+    const recorder = recordWebhookActivity(inner);
+    const send = async (body: string) => recorder.handle({ body, authorization: await signWebhookBody(body, KEY, SECRET) });
+    expect((await send('not json')).status).toBe(400);
+    expect((await send(roomEventBody({ event: 'room_started', room: 'check-nul', sid: 'RM_\u0000' }))).status).toBe(422);
+    expect(recorder.activity()).toEqual({ accepted: 0, rejected: 0, checkRooms: [] });
+    expect((await send(JSON.stringify({ event: 'egress_started', id: 'EV_e', createdAt: String(Math.floor(Date.now() / 1000)) }))).body).toMatchObject({ action: 'ignored' });
+    for (let n = 0; n < 21; n++) await send(roomEventBody({ event: 'room_started', room: `check-${n}` }));
+    const activity = recorder.activity();
+    expect(activity.accepted).toBe(22);
+    expect(activity.checkRooms.map((r) => r.room)).toEqual(Array.from({ length: 20 }, (_, i) => `check-${i + 1}`));
+  });
 });

@@ -6,7 +6,7 @@ import { DryRunLauncher } from '../../src/orchestrator/dry-run-launcher.ts';
 import { LaunchError, type Launcher } from '../../src/orchestrator/launcher.ts';
 import { MemoryLedger } from '../../src/orchestrator/ledger.ts';
 import { roomEventBody, signWebhookBody } from '../../src/orchestrator/signing.ts';
-import { API_KEY, API_SECRET, capturingLogger, signedEvent, silentLogger, testProfile } from './helpers.ts';
+import { API_KEY, API_SECRET, capturingLogger, delegate, signedEvent, silentLogger, testProfile } from './helpers.ts';
 
 const profiles = [testProfile('board-meeting', ['board-*']), testProfile('all-hands', ['all-hands-*'])];
 
@@ -198,17 +198,6 @@ describe('webhook routing', () => {
     expect(retry.body).toMatchObject({ action: 'launched' });
   });
 });
-
-function delegate(inner: Launcher): Launcher {
-  return {
-    kind: inner.kind,
-    refuses: (request) => inner.refuses(request),
-    launch: (request) => inner.launch(request),
-    stop: (room) => inner.stop(room),
-    running: () => inner.running(),
-    close: () => inner.close(),
-  };
-}
 
 /** A token whose expiry lies two minutes in the past, beyond the one minute of clock skew allowed. */
 async function expiredToken(body: string): Promise<string> {
