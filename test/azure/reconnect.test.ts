@@ -1,6 +1,6 @@
 import { CancellationErrorCode } from 'microsoft-cognitiveservices-speech-sdk';
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, classifyCancellation } from '../../src/azure/reconnect.ts';
+import { backoffDelayMs, classifyCancellation, describeFailure } from '../../src/azure/reconnect.ts';
 
 describe('reconnect policy', () => {
   it('classifies what the SDK reports when it gives up', () => {
@@ -22,5 +22,40 @@ describe('reconnect policy', () => {
     expect(backoffDelayMs(3, 'transient', policy, () => 1)).toBe(400);
     expect(backoffDelayMs(10, 'transient', policy, () => 1)).toBe(1000);
     expect(backoffDelayMs(1, 'throttled', policy, () => 1)).toBe(400);
+  });
+});
+
+describe('reconnect policy: what the SDK reports as text', () => {
+  it('finds the HTTP status of a refused upgrade, with or without the colon, in any case', () => {
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'unexpected SERVER RESPONSE 403')).toBe('auth');
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'Unexpected server response:429')).toBe('throttled');
+    // Not a status: a longer number that starts with one.
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'server response: 4011')).toBe('transient');
+    // A status named elsewhere in the text counts when there is no "server response".
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'HTTP 401 Unauthorized')).toBe('auth');
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'status 429 from gateway')).toBe('throttled');
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'code 14290')).toBe('transient');
+    // The explicit response status wins over another number in the message.
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'retry 429: server response: 503')).toBe('transient');
+    expect(classifyCancellation(CancellationErrorCode.Forbidden, '')).toBe('auth');
+  });
+
+  it('says what failed, where, and for credentials which settings to check', () => {
+    const endpoint = new URL('wss://westeurope.stt.speech.microsoft.com/speech/universal/v2');
+    const auth = describeFailure('auth', endpoint, 'Unexpected server response: 401');
+    expect(auth).toContain('westeurope.stt.speech.microsoft.com');
+    expect(auth).toContain('AZURE_SPEECH_KEY');
+    expect(auth).toContain('AZURE_SPEECH_REGION');
+    expect(auth).toContain('(Unexpected server response: 401)');
+    expect(describeFailure('throttled', endpoint, 'slow down')).toBe('Azure Speech is throttling this resource (429) at westeurope.stt.speech.microsoft.com: slow down');
+    expect(describeFailure('bad_request', endpoint, '1007')).toBe('Azure Speech refused the request (bad parameters) at westeurope.stt.speech.microsoft.com: 1007');
+    expect(describeFailure('transient', endpoint, 'reset')).toBe('connection to Azure Speech at westeurope.stt.speech.microsoft.com failed: reset');
+  });
+
+  it('keeps the first retry at the initial delay and rounds to whole milliseconds', () => {
+    const policy = { maxAttempts: 5, initialDelayMs: 101, maxDelayMs: 10_000 };
+    expect(backoffDelayMs(1, 'transient', policy, () => 0.5)).toBe(76); // 50.5 + 25.25
+    expect(backoffDelayMs(2, 'transient', policy, () => 0)).toBe(101);
+    expect(backoffDelayMs(2, 'auth', policy, () => 0)).toBe(101);
   });
 });
