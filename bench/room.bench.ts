@@ -43,6 +43,7 @@ import { freeTcpPort } from '../src/local/ports.ts';
 import { publishRecording, recordTrack, type TrackRecording } from '../src/local/rtc-audio.ts';
 import { spawnInterpreter } from './lib/interpreter-process.ts';
 import { loudWindows, onsetIn, processCpuSeconds, processGroupCpuSeconds, rtcConcealment, type Concealment } from './lib/room-measures.ts';
+import { concat } from '../test/azure/harness.ts';
 import { percentile, writeResult } from './report.ts';
 
 const SPEAKERS = Number(process.env.BENCH_ROOM_SPEAKERS ?? 2);
@@ -210,7 +211,7 @@ for (const connection of connections) {
     const first = chunks.find((c) => c.at > turn.endDue && c.at < turn.endDue + GAP_MS);
     if (!first) continue;
     const utterance = chunks.filter((c) => c.utterance === first.utterance);
-    const voiced = loudWindows(concat(utterance.map((c) => c.samples)), first.rate)[0];
+    const voiced = loudWindows(concat(...utterance.map((c) => c.samples)), first.rate)[0];
     if (voiced === undefined) continue;
     const synthesisOnset = first.at + voiced * 10;
     const synthesisMs = (utterance.reduce((n, c) => n + c.samples.length, 0) * 1000) / first.rate;
@@ -307,12 +308,3 @@ writeResult({
 });
 process.exit(0);
 
-function concat(parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}

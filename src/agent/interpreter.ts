@@ -197,11 +197,12 @@ export class RoomInterpreter {
     this.pipelines.clear();
     this.microphones.clear();
     await withTimeout(Promise.all([...pipelines.map((p) => p.close()), ...this.closing]), drainMs);
-    const mixers = await Promise.all([...this.mixers.values()]);
+    const languages = [...this.mixers.keys()];
+    const mixers = await Promise.all(this.mixers.values());
     const left = Math.max(0, deadline - performance.now());
     await Promise.all(mixers.map((m) => m.drain(left)));
     // Frames that reached a track's source after its queue ran dry mid-utterance: gaps listeners heard.
-    const underruns = Object.fromEntries(await Promise.all([...this.mixers].map(async ([language, mixer]) => [language, (await mixer).underruns] as const)));
+    const underruns = Object.fromEntries(languages.map((language, i) => [language, mixers[i]!.underruns]));
     this.options.logger.info({ underruns }, 'interpretation tracks played out');
   }
 

@@ -40,20 +40,18 @@ export class ListenerDelivery {
     const { profile, room, logger } = options;
     this.audience = new LanguageAudience(profile, options.maxCaptionDestinations);
     this.captionsByLanguage = profile.listeners?.captions === 'chosen-language';
-    if (profile.listeners?.audio !== 'chosen-language') {
-      this.subscriptions = undefined;
-    } else if (!options.subscriptions) {
-      this.subscriptions = undefined;
-      logger.warn('listeners.audio is chosen-language, but this agent has no RoomService access; listeners keep every interpretation track');
-    } else {
-      this.subscriptions = new LanguageSubscriptions({
-        control: options.subscriptions,
-        audience: this.audience,
-        trackSid: (language) => room.trackSid(interpretationTrackName(language)),
-        logger,
-        ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
-      });
-    }
+    const routed = profile.listeners?.audio === 'chosen-language';
+    if (routed && !options.subscriptions) logger.warn('listeners.audio is chosen-language, but this agent has no RoomService access; listeners keep every interpretation track');
+    this.subscriptions =
+      routed && options.subscriptions
+        ? new LanguageSubscriptions({
+            control: options.subscriptions,
+            audience: this.audience,
+            trackSid: (language) => room.trackSid(interpretationTrackName(language)),
+            logger,
+            ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+          })
+        : undefined;
   }
 
   /** Follows the room from now on, starting with who is in it. */

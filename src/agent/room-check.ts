@@ -68,7 +68,6 @@ export async function agentToken(config: LiveKitSettings): Promise<string> {
   return token.toJwt();
 }
 
-
 /**
  * Other participants' subscriptions in the agent's room, through RoomService with the API key
  * the agent already has (LIVEKIT_API_KEY / LIVEKIT_API_SECRET, in every launch: the per-room
@@ -76,8 +75,7 @@ export async function agentToken(config: LiveKitSettings): Promise<string> {
  * (v1.13.5 `pkg/service/roomservice.go`: `EnsureAdminPermission`), which a room token has not.
  */
 export function roomServiceSubscriptions(config: LiveKitSettings): SubscriptionControl {
-  const { url, apiKey, apiSecret } = config.livekit;
-  const client = new RoomServiceClient(roomServiceUrl(url), apiKey, apiSecret, { requestTimeout: 10 });
+  const client = roomService(config.livekit);
   return {
     updateSubscriptions: async (identity, trackSids, subscribe) => {
       await client.updateSubscriptions(config.room, identity, trackSids, subscribe);

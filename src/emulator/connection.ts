@@ -13,7 +13,7 @@ import { hypothesisMessage, phraseErrorMessage, phraseMessage, resolveBehaviour,
 import { applyEvent, applySpeechContext, isOpenRange } from './context.ts';
 import { UtteranceDetector, type DetectedUtterance } from './detector.ts';
 import { binaryFrame, parseBinaryFrame, parseTextFrame, textFrame, type ClientMessage } from './protocol.ts';
-import { synthesisChunks, synthesizeLike } from './synthesizer.ts';
+import { synthesisChunkSamples, synthesisChunks, synthesizeLike } from './synthesizer.ts';
 import type { ConnectionRecord, EmulatorFaults, EmulatorOptions } from './types.ts';
 
 const TICKS_PER_SECOND = 10_000_000;
@@ -223,9 +223,10 @@ export class EmulatedConnection {
         for (const s of utterance.samples) peak = Math.max(peak, Math.abs(s));
         const rate = this.options.synthesisSampleRate ?? 16000;
         const pcm = synthesizeLike(utterance.envelope, peak, rate);
-        const chunkSamples = Math.max(1, Math.round((rate * (this.options.synthesisChunkMs ?? 200)) / 1000));
+        const chunkMs = this.options.synthesisChunkMs ?? 200;
+        const chunkSamples = synthesisChunkSamples(rate, chunkMs);
         const observer = this.options.observer?.synthesis;
-        synthesisChunks(pcm, rate, this.options.synthesisChunkMs ?? 200, this.behaviour.chunkLayout).forEach((chunk, n) => {
+        synthesisChunks(pcm, rate, chunkMs, this.behaviour.chunkLayout).forEach((chunk, n) => {
           const sent = observer ? () => observer(this.record.id, index, pcm.subarray(n * chunkSamples, (n + 1) * chunkSamples), rate, Date.now()) : undefined;
           this.sendBinary(synthesisPath(protocol), chunk, sent);
         });

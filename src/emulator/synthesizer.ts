@@ -32,9 +32,14 @@ export function synthesizeLike(envelope: Float32Array, inputPeak: number, outRat
   return out;
 }
 
+/** Samples of PCM in each synthesized chunk. */
+export function synthesisChunkSamples(rate: number, chunkMs: number): number {
+  return Math.max(1, Math.round((rate * chunkMs) / 1000));
+}
+
 /** Splits synthesized PCM into the chunks the service sends, in either layout it may use. */
 export function synthesisChunks(pcm: Int16Array, rate: number, chunkMs: number, layout: 'wav-per-chunk' | 'header-first'): Buffer[] {
-  const chunkSamples = Math.max(1, Math.round((rate * chunkMs) / 1000));
+  const chunkSamples = synthesisChunkSamples(rate, chunkMs);
   const chunks: Buffer[] = [];
   for (let offset = 0; offset < pcm.length; offset += chunkSamples) {
     const part = pcm.subarray(offset, Math.min(pcm.length, offset + chunkSamples));
