@@ -6,6 +6,7 @@
  * after its last listener left, session opens rate-limited per room, and listener languages kept
  * incrementally (`ListenerLanguages`), so the cost of a join does not grow with the room.
  */
+import { settledWithin } from '../common/deadline.ts';
 import type { AudioFrame } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
 import type { LiveInterpreterSession, TranslationEvent } from '../azure/index.ts';
@@ -196,7 +197,7 @@ export class RoomInterpreter {
     const pipelines = [...this.pipelines.values()];
     this.pipelines.clear();
     this.microphones.clear();
-    await withTimeout(Promise.all([...pipelines.map((p) => p.close()), ...this.closing]), drainMs);
+    await settledWithin(Promise.all([...pipelines.map((p) => p.close()), ...this.closing]), drainMs);
     const languages = [...this.mixers.keys()];
     const mixers = await Promise.all(this.mixers.values());
     const left = Math.max(0, deadline - performance.now());
@@ -384,10 +385,4 @@ export class RoomInterpreter {
     }
     return mixer;
   }
-}
-
-async function withTimeout(work: Promise<unknown>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
 }

@@ -4,6 +4,7 @@
  * the interpreter is stopped and the room left before this resolves.
  */
 import type { Logger } from 'pino';
+import { settledWithin } from '../common/deadline.ts';
 import type { RoomInterpreter } from './interpreter.ts';
 import type { DisconnectReason, RoomIO } from './room-io.ts';
 
@@ -17,7 +18,10 @@ export interface SuperviseOptions {
   room: RoomIO;
   interpreter: RoomInterpreter;
   logger: Logger;
-  /** Aborted on SIGTERM/SIGINT. */
+  /**
+   * Aborted on SIGTERM/SIGINT (drain, then leave). Aborted with the reason `ROOM_ENDED` (the
+   * launcher's SIGUSR2: this sid's room is gone, a new one has its own agent): leave at once.
+   */
   stopSignal: AbortSignal;
   /** Longest wait for current utterances when stopping. */
   drainMs?: number;
@@ -26,7 +30,12 @@ export interface SuperviseOptions {
    * False: leave. Errors count as yes (LiveKit unreachable for a moment is not a reason to go).
    */
   stillOurRoom?: () => Promise<boolean>;
+  /** Longest wait for the room's disconnect, and past the drain for the interpreter's stop (a server that is down never answers either). */
+  disconnectTimeoutMs?: number;
 }
+
+/** The stop signal's abort reason that means "your room has ended": nothing to drain into. */
+export const ROOM_ENDED = 'room-ended';
 
 /** Exit code for each reason: 0 when leaving is the normal end of the job, 1 when it is not. */
 export function exitCode(reason: ExitReason): number {
@@ -75,8 +84,9 @@ export async function superviseRoom(options: SuperviseOptions): Promise<ExitReas
     room.on('participantLeft', checkEmpty);
     room.on('disconnected', onDisconnected);
     room.on('reconnected', onReconnected);
-    stopSignal.addEventListener('abort', () => resolve('stop-requested'), { once: true });
-    if (stopSignal.aborted) resolve('stop-requested');
+    const onStop = () => resolve(stopSignal.reason === ROOM_ENDED ? 'room-replaced' : 'stop-requested');
+    stopSignal.addEventListener('abort', onStop, { once: true });
+    if (stopSignal.aborted) onStop();
     later(limits.maxSessionMinutes * 60_000, 'time-limit');
     checkEmpty();
   });
@@ -85,7 +95,12 @@ export async function superviseRoom(options: SuperviseOptions): Promise<ExitReas
   logger.info({ reason }, `leaving room ${room.name}: ${reason}`);
   // A deleted, replaced or lost room has nothing to drain into.
   const nothingToDrainInto = reason === 'room-deleted' || reason === 'room-replaced' || reason === 'replaced' || reason === 'disconnected';
-  await interpreter.stop(nothingToDrainInto ? 0 : (options.drainMs ?? 10_000));
-  await room.disconnect().catch(() => undefined);
+  const drainMs = nothingToDrainInto ? 0 : (options.drainMs ?? 10_000);
+  // Unpublishing and a source's last frames wait on the server too: a server killed mid-meeting
+  // never answers them, and a process held here keeps the room's next agent waiting (the local
+  // launcher runs one agent per room name). Each step gets a deadline; the process exits after.
+  const slackMs = options.disconnectTimeoutMs ?? 3_000;
+  if (!(await settledWithin(interpreter.stop(drainMs), drainMs + slackMs))) logger.warn(`the interpreter did not stop within ${drainMs + slackMs} ms; leaving anyway`);
+  if (!(await settledWithin(room.disconnect(), slackMs))) logger.warn(`room ${room.name} did not confirm the disconnect within ${slackMs} ms; leaving anyway`);
   return reason;
 }

@@ -69,7 +69,8 @@ export class AudioMixer {
   private readonly sum: Float64Array;
   /** start() was called and close() not yet: audio that arrives is played. */
   private enabled = false;
-  private pumping = false;
+  /** The running pump, while one runs (close() waits for its capture in flight). */
+  private pumping: Promise<void> | undefined;
   /** performance.now() at which the audio already given to the sink has played out. */
   private playedOutAt = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -157,9 +158,8 @@ export class AudioMixer {
       return;
     }
     if (!this.hasAudio()) return;
-    this.pumping = true;
-    void this.pump().finally(() => {
-      this.pumping = false;
+    this.pumping = this.pump().finally(() => {
+      this.pumping = undefined;
       // Audio may have arrived while the last capture was in flight.
       if (this.hasAudio()) this.wake();
     });
@@ -294,7 +294,7 @@ export class AudioMixer {
     this.wakeTimer?.();
     this.wakeTimer = undefined;
     this.lanes.clear();
-    while (this.pumping) await new Promise((r) => setImmediate(r));
+    await this.pumping?.catch(() => undefined);
     await this.sink.close();
   }
 }

@@ -4,7 +4,8 @@
  * (rtc-node, the Speech SDK) load only after `--help` and the settings are checked.
  */
 import { parseArgs } from 'node:util';
-import { AgentEnv, roomFromEnv } from '../common/launch-contract.ts';
+import { AgentEnv, ROOM_ENDED_SIGNAL, roomFromEnv } from '../common/launch-contract.ts';
+import { ROOM_ENDED } from '../agent/lifecycle.ts';
 
 const HELP = `Usage: interpreter agent --room NAME --profile NAME [--profiles PATH]
        interpreter agent --check-imports
@@ -115,6 +116,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     const stop = new AbortController();
     for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => stop.abort());
+    // The launcher's word that this sid's room has ended (a room of the same name has a new sid).
+    process.once(ROOM_ENDED_SIGNAL, () => stop.abort(ROOM_ENDED));
     // The sid to hold the room to: the one launched for, or (a manual start) the one joined.
     const sid = config.roomSid ?? (await connected.sid());
     const stillOurRoom = () => roomExists({ ...config, roomSid: sid });

@@ -4,6 +4,13 @@
  * entrypoint and the CDK stack, so a rename cannot drift between them.
  */
 
+/**
+ * The signal a local launcher sends an agent whose room has ended while it ran (a room of the same
+ * name now has another sid): leave at once, with nothing to drain. SIGTERM still means "drain, then
+ * leave". SIGUSR1 is Node's inspector signal; SIGUSR2 is free.
+ */
+export const ROOM_ENDED_SIGNAL = 'SIGUSR2';
+
 /** Environment the agent process (or container) receives. */
 export const AgentEnv = {
   room: 'INTERPRETER_ROOM',

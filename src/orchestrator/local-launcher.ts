@@ -6,9 +6,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { AgentEnv, agentLaunchEnv, launchRequestProblem, type LaunchRequest } from '../common/launch-contract.ts';
+import { AgentEnv, ROOM_ENDED_SIGNAL, agentLaunchEnv, launchRequestProblem, type LaunchRequest } from '../common/launch-contract.ts';
 import { DEFAULT_MAX_AGENTS, LaunchError, servesRoom, type LaunchResult, type Launcher, type RoomRef, type RunningAgent } from './launcher.ts';
 import type { Logger } from './log.ts';
+
+/** How long an agent whose room ended may take to leave (it drains nothing; its disconnect is bounded at 3 s). */
+export const ROOM_ENDED_GRACE_MS = 5_000;
 
 export const INTERPRETER_BIN = fileURLToPath(new URL('../../bin/interpreter.js', import.meta.url));
 
@@ -119,7 +122,8 @@ export class LocalProcessLauncher implements Launcher {
     const exited = deferred<AgentExit | undefined>();
     const child: Child = { agent, stopping: false, started: started.promise, exited: exited.promise };
     const start = async (): Promise<ChildProcess> => {
-      await Promise.all(replaced.map((old) => this.terminate(old)));
+      // The old sid's room is gone: its agent leaves without draining, so the new room waits seconds, not the grace.
+      await Promise.all(replaced.map((old) => this.terminate(old, 'room-ended')));
       if (child.stopping) throw new Error('stopped before it started');
       return this.spawnAgent(request, child, exited.resolve);
     };
@@ -171,12 +175,13 @@ export class LocalProcessLauncher implements Launcher {
     if (this.bySid.get(child.agent.roomSid) === child) this.bySid.delete(child.agent.roomSid);
   }
 
-  private async terminate(child: Child): Promise<void> {
+  private async terminate(child: Child, why: 'stop' | 'room-ended' = 'stop'): Promise<void> {
     child.stopping = true;
     const proc = await child.started.catch(() => undefined);
     if (proc && proc.exitCode === null && proc.signalCode === null) {
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), this.stopGraceMs);
+      proc.kill(why === 'room-ended' ? ROOM_ENDED_SIGNAL : 'SIGTERM');
+      const grace = why === 'room-ended' ? Math.min(this.stopGraceMs, ROOM_ENDED_GRACE_MS) : this.stopGraceMs;
+      const timer = setTimeout(() => proc.kill('SIGKILL'), grace);
       try {
         await child.exited;
       } finally {

@@ -1,7 +1,7 @@
 import { describe, expect, it, onTestFinished, vi } from 'vitest';
 import { pino } from 'pino';
 import { RoomInterpreter } from '../../src/agent/interpreter.ts';
-import { superviseRoom, exitCode } from '../../src/agent/lifecycle.ts';
+import { ROOM_ENDED, superviseRoom, exitCode } from '../../src/agent/lifecycle.ts';
 import { MemoryRoom } from './memory-room.ts';
 import { agentProfile } from './profiles.ts';
 
@@ -100,5 +100,34 @@ describe('agent lifecycle', () => {
     const supervised = superviseRoom({ room, interpreter, logger, stopSignal: new AbortController().signal });
     room.end('connection-lost');
     expect(exitCode(await supervised)).toBe(1);
+  });
+
+  it("stops at once, draining nothing, when the launcher says the room has ended (the stop signal's ROOM_ENDED reason)", async () => {
+    const { room, interpreter } = setup();
+    room.join('alice');
+    await interpreter.start();
+    const stopped = vi.spyOn(interpreter, 'stop');
+    const stop = new AbortController();
+    const supervised = superviseRoom({ room, interpreter, logger, stopSignal: stop.signal, drainMs: 10_000 });
+    stop.abort(ROOM_ENDED);
+    const reason = await supervised;
+    expect(reason).toBe('room-replaced');
+    expect(exitCode(reason)).toBe(0);
+    expect(stopped).toHaveBeenCalledWith(0);
+    expect(room.disconnected).toBe(true);
+  });
+
+  it('leaves without the disconnect confirmed when the server never answers it, and says so', async () => {
+    const { room, interpreter } = setup();
+    room.join('alice');
+    await interpreter.start();
+    room.disconnect = () => new Promise<void>(() => undefined);
+    const lines: string[] = [];
+    const recording = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const stop = new AbortController();
+    const supervised = superviseRoom({ room, interpreter, logger: recording, stopSignal: stop.signal, drainMs: 0, disconnectTimeoutMs: 50 });
+    stop.abort();
+    expect(await supervised).toBe('stop-requested');
+    expect(lines.some((line) => line.includes('did not confirm the disconnect within 50 ms'))).toBe(true);
   });
 });

@@ -140,6 +140,26 @@ describe('LocalProcessLauncher keyed by room sid', () => {
     for (const pid of seen) await expectExited(pid);
   });
 
+  it("tells the agent of an ended sid that its room is gone (SIGUSR2: no drain), not to drain (SIGTERM)", async () => {
+    const { launcher, lines } = makeLauncher();
+    await launcher.launch({ room: 'board-q3', roomSid: 'RM_old', profile: 'p' });
+    await waitFor(() => lines.some((l) => String(l.msg).startsWith('fake agent')), 'start');
+    const exited = nextExit(launcher);
+    await launcher.launch({ room: 'board-q3', roomSid: 'RM_new', profile: 'p' });
+    expect(await exited).toMatchObject({ code: 0, requested: true, agent: { roomSid: 'RM_old' } });
+    expect(lines.filter((l) => String(l.msg).startsWith('fake agent leaving') || l.msg === 'fake agent draining').map((l) => l.msg)).toEqual(['fake agent leaving: room ended']);
+  });
+
+  it('gives an agent whose room ended a short grace, not the drain grace, before the new sid launches', async () => {
+    const { launcher, lines } = makeLauncher('ignore-term', { stopGraceMs: 120_000 });
+    await launcher.launch({ room: 'board-q3', roomSid: 'RM_old', profile: 'p' });
+    await waitFor(() => lines.some((l) => String(l.msg).startsWith('fake agent')), 'start');
+    const exited = nextExit(launcher);
+    // With the 120 s drain grace this launch would outlast the test's timeout.
+    expect((await launcher.launch({ room: 'board-q3', roomSid: 'RM_new', profile: 'p' })).status).toBe('launched');
+    expect(await exited).toMatchObject({ signal: 'SIGKILL', agent: { roomSid: 'RM_old' } });
+  }, 20_000);
+
   it('counts processes still shutting down against its cap', async () => {
     const { launcher, lines } = makeLauncher('ignore-term', { maxAgents: 1, stopGraceMs: 60_000 });
     await launcher.launch({ room: 'a', roomSid: 'RM_a', profile: 'p' });

@@ -101,11 +101,15 @@ export const isFinal = (caption: Caption) => caption.attributes['lk.transcriptio
 export const captionLanguage = (caption: Caption) => languageOf(caption.attributes);
 
 /** Resolves with the listener's recording of the interpreter's track for `language`. */
-export async function interpretationAt(listener: Room, language: string, options: { timeoutMs?: number; notTrack?: string } = {}): Promise<{ track: RemoteTrack; recording: TrackRecording }> {
+export async function interpretationAt(listener: Room, language: string, options: { timeoutMs?: number; notTrack?: string; onlyTrack?: string } = {}): Promise<{ track: RemoteTrack; recording: TrackRecording }> {
   const { track } = await nextTrack(
     listener,
     (t, publication, participant) =>
-      t.kind === TrackKind.KIND_AUDIO && participant.identity === 'interpreter' && publication.name === `interpretation-${language}` && publication.sid !== options.notTrack,
+      t.kind === TrackKind.KIND_AUDIO &&
+      participant.identity === 'interpreter' &&
+      publication.name === `interpretation-${language}` &&
+      publication.sid !== options.notTrack &&
+      (options.onlyTrack === undefined || publication.sid === options.onlyTrack),
     options.timeoutMs ?? 60_000,
   );
   return { track, recording: recordTrack(track, 16_000) };
