@@ -193,4 +193,56 @@ describe('LocalProcessLauncher keyed by room sid', () => {
     const line = String(lines.find((l) => String(l.msg).startsWith('fake agent'))?.msg);
     expect(line).toBe(`fake agent agent room=${JSON.stringify(room)} sid=RM_odd profile=p`);
   });
+
+  it('refuses a request the launch contract rejects with a 422, and starts nothing', async () => {
+    const { launcher } = makeLauncher();
+    await expect(launcher.launch({ room: 'a', roomSid: 'RM_\u0000', profile: 'p' })).rejects.toMatchObject({ name: 'LaunchError', status: 422 });
+    await expect(launcher.launch({ room: '', roomSid: 'RM_a', profile: 'p' })).rejects.toMatchObject({ status: 422, message: expect.stringContaining('room name is empty') });
+    expect(launcher.refuses({ room: 'a', roomSid: 'RM_a', profile: 'p' })).toBeUndefined();
+    expect(launcher.pids()).toEqual([]);
+  });
+
+  it("never lets the other form of the room name leak in from serve's own environment", async () => {
+    const { logger, lines } = capturingLogger();
+    // serve itself was started with both forms set (for example by a test harness or a shell).
+    const launcher = new LocalProcessLauncher({ logger, command: [process.execPath, fakeAgent], env: { FAKE_AGENT_MODE: 'run', INTERPRETER_ROOM: 'stale-room', INTERPRETER_ROOM_B64: Buffer.from('stale-b64').toString('base64') } });
+    launchers.push(launcher);
+    await launcher.launch({ room: 'fresh-room', roomSid: 'RM_f', profile: 'p' });
+    await waitFor(() => lines.some((l) => String(l.msg).startsWith('fake agent')), 'start');
+    expect(lines.find((l) => String(l.msg).startsWith('fake agent'))?.msg).toBe('fake agent agent room="fresh-room" sid=RM_f profile=p');
+  });
+
+  it("logs the agent's stderr as warnings and its stdout as info, skipping blank lines, each with room and pid", async () => {
+    const { launcher, lines } = makeLauncher('crash');
+    const exited = nextExit(launcher);
+    await launcher.launch({ room: 'loud', roomSid: 'RM_l', profile: 'p' });
+    await exited;
+    await waitFor(() => lines.some((l) => l.msg === 'fake agent crashing'), 'the stderr line');
+    const pid = Number(lines.find((l) => String(l.msg).startsWith('fake agent agent'))?.pid);
+    expect(lines.find((l) => l.msg === 'fake agent crashing')).toMatchObject({ level: 40, stream: 'stderr', room: 'loud', pid });
+    expect(lines.find((l) => String(l.msg).startsWith('fake agent agent'))).toMatchObject({ level: 30, stream: 'stdout', room: 'loud' });
+    expect(lines.filter((l) => l.stream !== undefined && String(l.msg).trim() === '')).toEqual([]);
+  });
+
+  it('replaces the agent of an ended sid even at its cap: the old one does not count against the new', async () => {
+    const { launcher } = makeLauncher('run', { maxAgents: 1 });
+    await launcher.launch({ room: 'board', roomSid: 'RM_1', profile: 'p' });
+    expect((await launcher.launch({ room: 'board', roomSid: 'RM_2', profile: 'p' })).status).toBe('launched');
+    expect((await launcher.running()).map((a) => a.roomSid)).toEqual(['RM_2']);
+    await expect(launcher.launch({ room: 'other', roomSid: 'RM_3', profile: 'p' })).rejects.toMatchObject({ status: 503 });
+  });
+
+  it('stops only the sid asked for, says how many it stopped, and reports an exit it asked for as requested', async () => {
+    const { launcher, lines } = makeLauncher();
+    await launcher.launch({ room: 'one', roomSid: 'RM_one', profile: 'p' });
+    await launcher.launch({ room: 'two', roomSid: 'RM_two', profile: 'p' });
+    await waitFor(() => lines.filter((l) => String(l.msg).startsWith('fake agent agent')).length === 2, 'both started');
+    expect(await launcher.stop({ name: 'one', sid: 'RM_other' })).toBe(0);
+    const exited = nextExit(launcher);
+    expect(await launcher.stop({ name: 'one', sid: 'RM_one' })).toBe(1);
+    expect(await exited).toMatchObject({ requested: true, code: 0, agent: { room: 'one' } });
+    expect(lines.some((l) => l.level === 30 && l.msg === 'agent for room one exited')).toBe(true);
+    expect((await launcher.running()).map((a) => a.room)).toEqual(['two']);
+    expect(await launcher.stop({ name: 'one' })).toBe(0);
+  });
 });
