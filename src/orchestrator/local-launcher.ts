@@ -24,6 +24,8 @@ export interface LocalProcessLauncherOptions {
   maxAgents?: number;
   /** Time between SIGTERM and SIGKILL; the agent drains its current utterances within it. */
   stopGraceMs?: number;
+  /** Time between SIGUSR2 ("your room has ended") and SIGKILL; default `ROOM_ENDED_GRACE_MS`, never above `stopGraceMs`. */
+  roomEndedGraceMs?: number;
 }
 
 export interface AgentExit {
@@ -180,7 +182,7 @@ export class LocalProcessLauncher implements Launcher {
     const proc = await child.started.catch(() => undefined);
     if (proc && proc.exitCode === null && proc.signalCode === null) {
       proc.kill(why === 'room-ended' ? ROOM_ENDED_SIGNAL : 'SIGTERM');
-      const grace = why === 'room-ended' ? Math.min(this.stopGraceMs, ROOM_ENDED_GRACE_MS) : this.stopGraceMs;
+      const grace = why === 'room-ended' ? Math.min(this.stopGraceMs, this.options.roomEndedGraceMs ?? ROOM_ENDED_GRACE_MS) : this.stopGraceMs;
       const timer = setTimeout(() => proc.kill('SIGKILL'), grace);
       try {
         await child.exited;

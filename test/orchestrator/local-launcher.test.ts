@@ -12,7 +12,7 @@ const fakeAgent = fileURLToPath(new URL('../fixtures/orchestrator/fake-agent.mjs
 const launchers: LocalProcessLauncher[] = [];
 let twirp: TwirpServer | undefined;
 
-function makeLauncher(mode = 'run', options: { maxAgents?: number; stopGraceMs?: number; command?: string[] } = {}) {
+function makeLauncher(mode = 'run', options: { maxAgents?: number; stopGraceMs?: number; roomEndedGraceMs?: number; command?: string[] } = {}) {
   const { logger, lines } = capturingLogger();
   const launcher = new LocalProcessLauncher({ logger, command: [process.execPath, fakeAgent], env: { FAKE_AGENT_MODE: mode }, ...options });
   launchers.push(launcher);
@@ -151,14 +151,24 @@ describe('LocalProcessLauncher keyed by room sid', () => {
   });
 
   it('gives an agent whose room ended a short grace, not the drain grace, before the new sid launches', async () => {
-    const { launcher, lines } = makeLauncher('ignore-term', { stopGraceMs: 120_000 });
+    const { launcher, lines } = makeLauncher('ignore-term', { stopGraceMs: 120_000, roomEndedGraceMs: 300 });
     await launcher.launch({ room: 'board-q3', roomSid: 'RM_old', profile: 'p' });
     await waitFor(() => lines.some((l) => String(l.msg).startsWith('fake agent')), 'start');
     const exited = nextExit(launcher);
     // With the 120 s drain grace this launch would outlast the test's timeout.
     expect((await launcher.launch({ room: 'board-q3', roomSid: 'RM_new', profile: 'p' })).status).toBe('launched');
     expect(await exited).toMatchObject({ signal: 'SIGKILL', agent: { roomSid: 'RM_old' } });
-  }, 20_000);
+  });
+
+  it("never gives an agent whose room ended longer than the stop grace", async () => {
+    const { launcher, lines } = makeLauncher('ignore-term', { stopGraceMs: 200 });
+    await launcher.launch({ room: 'board-q3', roomSid: 'RM_old', profile: 'p' });
+    await waitFor(() => lines.some((l) => String(l.msg).startsWith('fake agent')), 'start');
+    const exited = nextExit(launcher);
+    // The default room-ended grace (5 s) would outlast this test's 3 s timeout.
+    expect((await launcher.launch({ room: 'board-q3', roomSid: 'RM_new', profile: 'p' })).status).toBe('launched');
+    expect(await exited).toMatchObject({ signal: 'SIGKILL' });
+  }, 3_000);
 
   it('counts processes still shutting down against its cap', async () => {
     const { launcher, lines } = makeLauncher('ignore-term', { maxAgents: 1, stopGraceMs: 60_000 });
