@@ -6,9 +6,9 @@
  * after its last listener left, session opens rate-limited per room, and listener languages kept
  * incrementally (`ListenerLanguages`), so the cost of a join does not grow with the room.
  */
-import { settledWithin } from '../common/deadline.ts';
 import type { AudioFrame } from '@livekit/rtc-node';
 import type { Logger } from 'pino';
+import { settledWithin } from '../common/deadline.ts';
 import type { LiveInterpreterSession, TranslationEvent } from '../azure/index.ts';
 import { DEFAULT_SPEECH_RESOURCE, PROFILE_DEFAULTS, planSpeaker, SESSION_QUOTA, type Profile, type SpeechResource } from '../profiles/index.ts';
 import { interpretationTrackName as trackName } from '../common/listener-protocol.ts';

@@ -30,8 +30,11 @@ export interface SuperviseOptions {
    * False: leave. Errors count as yes (LiveKit unreachable for a moment is not a reason to go).
    */
   stillOurRoom?: () => Promise<boolean>;
-  /** Longest wait for the room's disconnect, and past the drain for the interpreter's stop (a server that is down never answers either). */
-  disconnectTimeoutMs?: number;
+  /**
+   * Longest wait for a leaving step the server must answer: the disconnect, and the interpreter's
+   * stop past its drain (unpublishing). A server that is down answers neither. Default 3 s.
+   */
+  serverWaitMs?: number;
 }
 
 /** The stop signal's abort reason that means "your room has ended": nothing to drain into. */
@@ -99,7 +102,7 @@ export async function superviseRoom(options: SuperviseOptions): Promise<ExitReas
   // Unpublishing and a source's last frames wait on the server too: a server killed mid-meeting
   // never answers them, and a process held here keeps the room's next agent waiting (the local
   // launcher runs one agent per room name). Each step gets a deadline; the process exits after.
-  const slackMs = options.disconnectTimeoutMs ?? 3_000;
+  const slackMs = options.serverWaitMs ?? 3_000;
   if (!(await settledWithin(interpreter.stop(drainMs), drainMs + slackMs))) logger.warn(`the interpreter did not stop within ${drainMs + slackMs} ms; leaving anyway`);
   if (!(await settledWithin(room.disconnect(), slackMs))) logger.warn(`room ${room.name} did not confirm the disconnect within ${slackMs} ms; leaving anyway`);
   return reason;

@@ -125,7 +125,7 @@ describe('agent lifecycle', () => {
     const lines: string[] = [];
     const recording = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
     const stop = new AbortController();
-    const supervised = superviseRoom({ room, interpreter, logger: recording, stopSignal: stop.signal, drainMs: 0, disconnectTimeoutMs: 50 });
+    const supervised = superviseRoom({ room, interpreter, logger: recording, stopSignal: stop.signal, drainMs: 0, serverWaitMs: 50 });
     stop.abort();
     expect(await supervised).toBe('stop-requested');
     expect(lines.some((line) => line.includes('did not confirm the disconnect within 50 ms'))).toBe(true);
