@@ -4,10 +4,11 @@
  * (rtc-node, the Speech SDK) load only after `--help` and the settings are checked.
  */
 import { parseArgs } from 'node:util';
-import { AgentEnv, ROOM_ENDED_SIGNAL, roomFromEnv } from '../common/launch-contract.ts';
+import { AgentEnv, ROOM_ENDED_SIGNAL, WARM_AGENT_FLAG, parseLaunchMessage, roomFromEnv, type LaunchRequest, type WarmAgentMessage } from '../common/launch-contract.ts';
 import { ROOM_ENDED } from '../agent/lifecycle.ts';
 
 const HELP = `Usage: interpreter agent --room NAME --profile NAME [--profiles PATH]
+       interpreter agent --await-room
        interpreter agent --check-imports
 
 Joins one LiveKit room as identity "interpreter" and interprets every speaker into the profile's
@@ -18,6 +19,8 @@ Exits when the room empties or ends, on SIGTERM (after draining), or at the prof
                     launchers use the environment only: any room name arrives intact)
   --profile NAME    profile to apply (env ${AgentEnv.profile})
   --profiles PATH   folder of YAML profiles or a JSON bundle (env ${AgentEnv.profilesPath}, default configs)
+  --await-room      a warm agent (the local launcher starts these ahead): load everything, check the
+                    settings and profiles, then take one room from the launcher over its IPC channel
   --check-imports   load every runtime dependency (the agents framework and sharp, rtc-node's native
                     library, the Speech SDK, pino, the worker's job file) and exit: 0 when all load
 
@@ -35,6 +38,7 @@ export async function run(argv: string[]): Promise<number> {
       room: { type: 'string' },
       profile: { type: 'string' },
       profiles: { type: 'string' },
+      'await-room': { type: 'boolean' },
       'check-imports': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -45,18 +49,43 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (values['check-imports']) return checkImports();
   const env = process.env;
-  const room = values.room ?? roomFromEnv(env);
-  // Launchers pass the sid: the agent then joins only that room, not a later one of the same name.
-  const roomSid = values.room === undefined ? env[AgentEnv.roomSid] || undefined : undefined;
-  const profileName = values.profile ?? env[AgentEnv.profile];
-  if (!room || !profileName) {
-    console.error(`interpreter agent: ${!room ? `--room (or ${AgentEnv.room})` : `--profile (or ${AgentEnv.profile})`} is required\n\n${HELP}`);
-    return 2;
+  const warm = values['await-room'] === true;
+  let target: RoomTarget | undefined;
+  if (warm) {
+    if (values.room !== undefined || values.profile !== undefined) {
+      console.error(`interpreter agent: ${WARM_AGENT_FLAG} takes its room from the launcher; leave out --room and --profile`);
+      if (process.connected) process.disconnect();
+      return 2;
+    }
+    if (!process.send) {
+      console.error(`interpreter agent: ${WARM_AGENT_FLAG} needs the IPC channel of a launcher (interpreter serve starts it)`);
+      return 2;
+    }
+  } else {
+    const room = values.room ?? roomFromEnv(env);
+    // Launchers pass the sid: the agent then joins only that room, not a later one of the same name.
+    const roomSid = values.room === undefined ? env[AgentEnv.roomSid] || undefined : undefined;
+    const profileName = values.profile ?? env[AgentEnv.profile];
+    if (!room || !profileName) {
+      console.error(`interpreter agent: ${!room ? `--room (or ${AgentEnv.room})` : `--profile (or ${AgentEnv.profile})`} is required\n\n${HELP}`);
+      return 2;
+    }
+    target = { room, profileName, ...(roomSid ? { roomSid } : {}) };
   }
 
-  const { createLogger, logFormat } = await import('../orchestrator/log.ts');
-  const { DEFAULT_PROFILES_PATH, findProfile, loadProfilesOrThrow, ProfileError, SpeechResourceError } = await import('../profiles/index.ts');
+  try {
+    return await prepareAndServe(target, values.profiles, env);
+  } finally {
+    // A warm agent that failed before its room must not be held open by the launcher's channel.
+    if (warm && process.connected) process.disconnect();
+  }
+}
+
+/** Checks the settings and profiles, takes the room from the launcher when there is none yet, and serves it. */
+async function prepareAndServe(given: RoomTarget | undefined, profilesFlag: string | undefined, env: NodeJS.ProcessEnv): Promise<number> {
+  let target = given;
   const { agentSettingsFromEnv } = await import('../agent/settings.ts');
+  const { DEFAULT_PROFILES_PATH, SpeechResourceError } = await import('../profiles/index.ts');
   let settings;
   try {
     settings = agentSettingsFromEnv(env);
@@ -65,18 +94,49 @@ export async function run(argv: string[]): Promise<number> {
     console.error(`interpreter agent: ${error.message}`);
     return 1;
   }
-  const logger = createLogger({ name: 'interpreter-agent' }).child({ room, ...(roomSid ? { sid: roomSid } : {}) });
-  const profilesPath = values.profiles ?? env[AgentEnv.profilesPath] ?? DEFAULT_PROFILES_PATH;
-  let profiles;
-  try {
-    profiles = await loadProfilesOrThrow(profilesPath);
-  } catch (error) {
-    if (error instanceof ProfileError) {
-      console.error(`interpreter agent: the profiles in ${profilesPath} have errors:\n${error.message}`);
+  const profilesPath = profilesFlag ?? env[AgentEnv.profilesPath] ?? DEFAULT_PROFILES_PATH;
+  if (!target) {
+    // Everything a room needs is loaded and checked before the launcher may hand this process one:
+    // broken profiles or a missing package end it now, and the launcher starts that room cold.
+    const profiles = await loadProfiles(profilesPath);
+    if (profiles === undefined) return 1;
+    await loadRoomModules(env);
+    const { checkAzureSettings } = await import('../agent/run.ts');
+    const { AgentStartError } = await import('../agent/room-check.ts');
+    const { createLogger } = await import('../orchestrator/log.ts');
+    const [first] = profiles;
+    try {
+      // Any profile will do: what is checked here (key, region or endpoint, tier) is the same for every room.
+      if (first) checkAzureSettings({ room: '', profile: first, ...settings, logger: createLogger({ name: 'interpreter-agent' }) });
+    } catch (error) {
+      if (!(error instanceof AgentStartError)) throw error;
+      console.error(`interpreter agent: ${error.message}`);
       return 1;
     }
-    throw error;
+    const request = await awaitLaunch();
+    if (!request) return 0;
+    target = { room: request.room, roomSid: request.roomSid, profileName: request.profile };
   }
+  return serveRoom(target, { ...settings, profilesPath }, env);
+}
+
+interface RoomTarget {
+  room: string;
+  roomSid?: string;
+  profileName: string;
+}
+
+type PreparedSettings = ReturnType<typeof import('../agent/settings.ts').agentSettingsFromEnv> & { profilesPath: string };
+
+async function serveRoom(target: RoomTarget, prepared: PreparedSettings, env: NodeJS.ProcessEnv): Promise<number> {
+  const { room, roomSid, profileName } = target;
+  const { profilesPath, ...settings } = prepared;
+  const { createLogger } = await import('../orchestrator/log.ts');
+  const { findProfile } = await import('../profiles/index.ts');
+  const logger = createLogger({ name: 'interpreter-agent' }).child({ room, ...(roomSid ? { sid: roomSid } : {}) });
+  // Read now, also by a warm agent: a profile edited since it started applies to this room.
+  const profiles = await loadProfiles(profilesPath);
+  if (!profiles) return 1;
   const profile = findProfile(profiles, profileName);
   if (!profile) {
     console.error(`interpreter agent: no profile named '${profileName}' in ${profilesPath} (have: ${profiles.map((p) => p.name).join(', ')})`);
@@ -100,11 +160,8 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     // The plugin (Speech SDK, agents framework) loads only for a room that is really there.
+    await loadRoomModules(env);
     const { checkAzureSettings, interpretRoom } = await import('../agent/run.ts');
-    const { initializeLogger } = await import('@livekit/agents');
-    // The framework's realtime sessions log through its logger, which must exist first.
-    // On a terminal its own pretty form (pino-pretty in this process); JSON everywhere else.
-    initializeLogger({ pretty: logFormat(env) === 'pretty', level: env.LOG_LEVEL ?? 'info' });
     checkAzureSettings(config);
     const token = await agentToken(config);
     const { RtcRoomIO } = await import('../agent/rtc-room.ts');
@@ -132,6 +189,59 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     heartbeat?.stop();
   }
+}
+
+/** The profiles at `path`, or undefined after saying what is wrong with them. */
+async function loadProfiles(path: string): Promise<readonly import('../profiles/index.ts').Profile[] | undefined> {
+  const { loadProfilesOrThrow, ProfileError } = await import('../profiles/index.ts');
+  try {
+    return await loadProfilesOrThrow(path);
+  } catch (error) {
+    if (error instanceof ProfileError) {
+      console.error(`interpreter agent: the profiles in ${path} have errors:\n${error.message}`);
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+let roomModules: Promise<void> | undefined;
+
+/** The heavy modules a room needs (the plugin, rtc-node), and the framework's logger, once per process. */
+function loadRoomModules(env: NodeJS.ProcessEnv): Promise<void> {
+  roomModules ??= (async () => {
+    const [{ initializeLogger }, { logFormat }] = await Promise.all([import('@livekit/agents'), import('../orchestrator/log.ts'), import('../agent/run.ts'), import('../agent/rtc-room.ts')]);
+    // The framework's realtime sessions log through its logger, which must exist first.
+    // On a terminal its own pretty form (pino-pretty in this process); JSON everywhere else.
+    initializeLogger({ pretty: logFormat(env) === 'pretty', level: env.LOG_LEVEL ?? 'info' });
+  })();
+  return roomModules;
+}
+
+/**
+ * Says `ready` to the launcher and waits for the one room it hands over; undefined when the
+ * launcher goes away first (its IPC channel closes: a warm agent never outlives its launcher).
+ */
+function awaitLaunch(): Promise<LaunchRequest | undefined> {
+  return new Promise((resolve) => {
+    const finish = (request: LaunchRequest | undefined) => {
+      process.off('message', onMessage);
+      process.off('disconnect', onDisconnect);
+      // The channel would keep this process alive after its room; nothing more comes over it.
+      if (process.connected) process.disconnect();
+      resolve(request);
+    };
+    const onMessage = (message: unknown) => {
+      const request = parseLaunchMessage(message);
+      if (request) finish(request);
+      else console.error('interpreter agent: ignored a message from the launcher that is not a launch request');
+    };
+    const onDisconnect = () => finish(undefined);
+    process.on('message', onMessage);
+    process.on('disconnect', onDisconnect);
+    const ready: WarmAgentMessage = { type: 'ready' };
+    process.send?.(ready);
+  });
 }
 
 /**

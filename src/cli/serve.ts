@@ -28,6 +28,9 @@ Takes LiveKit webhooks at POST /webhook and gets every matching room one interpr
   --agent-name NAME   dispatch: the workers' agent name (default interpreter)
   --profiles PATH     folder of YAML profiles or a JSON bundle (default configs, env INTERPRETER_PROFILES)
   --max-agents N      most agents at once (default 20, env INTERPRETER_MAX_AGENTS)
+  --warm-agents N     local: agents kept started ahead, loaded and waiting for a room, so a new room
+                      does not wait for a process to start (default 1; each is an idle process of
+                      about 200 MB, not counted by --max-agents; 0 = start each room's agent cold)
   --reconcile-seconds N  how often to compare rooms and agents (default 30; 0 = never)
   --relaunch-seconds N   reconcile relaunches a room's vanished agent no sooner than this after its
                       last launch (default 60: a crash-looping agent is retried at most this often)
@@ -50,6 +53,7 @@ export async function run(argv: string[]): Promise<number> {
       launcher: { type: 'string' },
       profiles: { type: 'string' },
       'max-agents': { type: 'string' },
+      'warm-agents': { type: 'string', default: '1' },
       'reconcile-seconds': { type: 'string', default: '30' },
       'relaunch-seconds': { type: 'string', default: '60' },
       'agent-name': { type: 'string' },
@@ -93,6 +97,7 @@ export async function run(argv: string[]): Promise<number> {
       logger,
       env,
       maxAgents: settings.maxAgents,
+      warmAgents: warmAgents(values['warm-agents'], settings.maxAgents),
       livekit: credentials,
       ...(values['agent-name'] ? { agentName: values['agent-name'] } : {}),
       agentEnv: { [AgentEnv.profilesPath]: profilesPath, [AgentEnv.livekitUrl]: credentials.url, [AgentEnv.livekitApiKey]: credentials.apiKey, [AgentEnv.livekitApiSecret]: credentials.apiSecret },
@@ -200,6 +205,13 @@ async function speechForAgents(env: NodeJS.ProcessEnv, logger: Logger): Promise<
     'NO AZURE_SPEECH_KEY: agents use the LOCAL SPEECH EMULATOR (deterministic placeholder translations, not Azure). Set AZURE_SPEECH_KEY and AZURE_SPEECH_REGION for real interpretation.',
   );
   return () => emulator.close();
+}
+
+/** Idle processes of ~200 MB each: never more of them than agents may run at once. */
+function warmAgents(text: string, maxAgents: number): number {
+  const count = whole(text, '--warm-agents');
+  if (count > maxAgents) throw new ConfigError(`--warm-agents ${count} is more than --max-agents ${maxAgents}: agents started ahead would outnumber the rooms they may serve`);
+  return count;
 }
 
 function whole(text: string, flag: string): number {

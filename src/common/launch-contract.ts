@@ -100,6 +100,27 @@ export function launchRequestProblem(request: LaunchRequest): string | undefined
   return undefined;
 }
 
+/**
+ * A warm agent (`interpreter agent --await-room`, what the local launcher keeps started ahead) loads
+ * everything, says `ready` on its IPC channel and waits for one `launch`: the request travels as a
+ * message, never as argv or env the process already has.
+ */
+export const WARM_AGENT_FLAG = '--await-room';
+
+export type WarmAgentMessage = { type: 'ready' };
+export type LaunchMessage = { type: 'launch'; request: LaunchRequest };
+
+/** The launch request in a message from the launcher, or undefined when the message is not one. */
+export function parseLaunchMessage(message: unknown): LaunchRequest | undefined {
+  if (typeof message !== 'object' || message === null || (message as { type?: unknown }).type !== 'launch') return undefined;
+  const request = (message as { request?: unknown }).request;
+  if (typeof request !== 'object' || request === null) return undefined;
+  const { room, roomSid, profile } = request as Record<string, unknown>;
+  if (typeof room !== 'string' || typeof roomSid !== 'string' || typeof profile !== 'string') return undefined;
+  const parsed: LaunchRequest = { room, roomSid, profile };
+  return launchRequestProblem(parsed) ? undefined : parsed;
+}
+
 /** Identity the agent joins rooms with; the orchestrator uses it to tell agents from people. */
 export { INTERPRETER_IDENTITY as AGENT_IDENTITY } from './listener-protocol.ts';
 

@@ -113,6 +113,8 @@ export interface LauncherSettings {
   maxAgents: number;
   /** Environment for local agents (LiveKit and Azure settings). */
   agentEnv: Record<string, string>;
+  /** Local: agents started ahead, loaded and waiting for a room (default 0). */
+  warmAgents?: number;
   env: Record<string, string | undefined>;
   /** For dispatch: the LiveKit server to dispatch on, and the workers' agent name. */
   livekit: LiveKitCredentials;
@@ -128,6 +130,6 @@ export function createLauncher(kind: LauncherKind, settings: LauncherSettings): 
     case 'task':
       return new EcsLauncher({ ...ecsSettings(settings.env), logger: settings.logger, maxAgents: settings.maxAgents });
     case 'local':
-      return new LocalProcessLauncher({ logger: settings.logger, env: settings.agentEnv, maxAgents: settings.maxAgents });
+      return new LocalProcessLauncher({ logger: settings.logger, env: settings.agentEnv, maxAgents: settings.maxAgents, ...(settings.warmAgents !== undefined ? { warmAgents: settings.warmAgents } : {}) });
   }
 }
