@@ -252,7 +252,9 @@ export class LocalProcessLauncher implements Launcher {
         gone();
       });
       proc.on('message', (message: unknown) => {
-        if ((message as { type?: unknown } | null)?.type === 'ready') warm.ready = true;
+        if ((message as { type?: unknown } | null)?.type !== 'ready' || warm.ready) return;
+        warm.ready = true;
+        warm.log.info('warm agent ready for a room');
       });
       proc.once('exit', () => gone());
       this.watch(warm);
