@@ -42,10 +42,13 @@ import { startLiveKit } from '../src/local/livekit-server.ts';
 import { joinAsParticipant } from '../src/local/participant.ts';
 import { freeTcpPort } from '../src/local/ports.ts';
 import { publishRecording, recordTrack, type TrackRecording } from '../src/local/rtc-audio.ts';
-import { spawnInterpreter } from './lib/interpreter-process.ts';
+import { spawnInterpreter as spawnCommand } from '../test/support/interpreter-process.ts';
 import { loudWindows, onsetIn, processCpuSeconds, processGroupCpuSeconds, rtcConcealment, type Concealment } from './lib/room-measures.ts';
 import { concat } from '../test/azure/harness.ts';
 import { percentile, writeResult } from './report.ts';
+
+// BENCH_VERBOSE: the children's non-JSON output (stack traces, the LiveKit server's lines) as it comes.
+const spawnInterpreter = (args: string[], env: NodeJS.ProcessEnv, options: { detached?: boolean } = {}) => spawnCommand(args, env, { ...options, echoText: Boolean(process.env.BENCH_VERBOSE) });
 
 const SPEAKERS = Number(process.env.BENCH_ROOM_SPEAKERS ?? 2);
 const TURNS = Number(process.env.BENCH_ROOM_TURNS ?? 6);
