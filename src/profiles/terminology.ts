@@ -4,7 +4,7 @@
  * cap counted per session, strategy and settings that go together), the normalized form, and what a
  * given speaker's sessions are sent. The limits are Azure's (src/common/azure-terminology.ts).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, normalize, resolve, sep } from 'node:path';
 import { MAX_PHRASES, distinctPhrases, segmentationProblem } from '../common/azure-terminology.ts';
 import type { RawProfile } from './raw.ts';
@@ -71,7 +71,11 @@ function readPhrasesFile(path: string, profileFile: string): { phrases: string[]
   const folder = resolve(dirname(profileFile));
   if (isAbsolute(path)) return { error: `${path} is an absolute path`, hint: 'give the file name beside the profile, e.g. glossary.txt' };
   const full = resolve(folder, normalize(path));
-  if (full !== folder && !full.startsWith(folder + sep)) return { error: `${path} leaves the profile's folder`, hint: 'keep the phrase file beside the profile (or in a folder below it)' };
+  const leaves = { error: `${path} leaves the profile's folder`, hint: 'keep the phrase file beside the profile (or in a folder below it)' };
+  if (!inside(full, folder)) return leaves;
+  // A symbolic link beside the profile may point anywhere: what is read must be inside too.
+  const real = realPath(full);
+  if (real !== undefined && !inside(real, realPath(folder) ?? folder)) return leaves;
   let bytes: Buffer;
   try {
     bytes = readFileSync(full);
@@ -88,6 +92,19 @@ function readPhrasesFile(path: string, profileFile: string): { phrases: string[]
   }
   const phrases = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
   return { phrases };
+}
+
+function inside(path: string, folder: string): boolean {
+  return path === folder || path.startsWith(folder + sep);
+}
+
+/** The path with every symbolic link resolved, or undefined when it does not exist (reading it says so). */
+function realPath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The normalized terminology, or undefined when the profile sets none. */
