@@ -40,6 +40,16 @@ export function capturingLogger(): { logger: Logger; lines: Record<string, unkno
 
 export { silentLogger };
 
+/** Whether a process with this pid still exists (signal 0 only asks). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
 /** A compact JWT with any header and claims, signed as `alg` says (or not at all). */

@@ -15,7 +15,7 @@ import { RoomLaunches } from '../../src/orchestrator/launches.ts';
 import { MemoryLedger } from '../../src/orchestrator/ledger.ts';
 import { reconcile } from '../../src/orchestrator/reconcile.ts';
 import { createWebhookHandler } from '../../src/orchestrator/webhook.ts';
-import { API_KEY, API_SECRET, signedEvent, silentLogger, testProfile } from './helpers.ts';
+import { API_KEY, API_SECRET, isAlive, signedEvent, silentLogger, testProfile } from './helpers.ts';
 
 const fakeAgent = fileURLToPath(new URL('../fixtures/orchestrator/fake-agent.mjs', import.meta.url));
 const profiles = [testProfile('board-meeting', ['board-*'])];
@@ -23,15 +23,6 @@ const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const close of cleanup.splice(0)) await close();
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('launching one room through every path at once', () => {
   it('ten distinct room_started events and three reconcile passes make one process, and close() leaves none', async () => {

@@ -5,7 +5,7 @@ import { reconcile } from '../../src/orchestrator/reconcile.ts';
 import { RoomLaunches } from '../../src/orchestrator/launches.ts';
 import { MemoryLedger } from '../../src/orchestrator/ledger.ts';
 import { RoomServiceClient } from 'livekit-server-sdk';
-import { API_KEY, API_SECRET, capturingLogger, testProfile } from './helpers.ts';
+import { API_KEY, API_SECRET, capturingLogger, isAlive, testProfile } from './helpers.ts';
 import { startTwirpServer, type TwirpServer } from './livekit-twirp.ts';
 
 const fakeAgent = fileURLToPath(new URL('../fixtures/orchestrator/fake-agent.mjs', import.meta.url));
@@ -100,15 +100,6 @@ describe('LocalProcessLauncher', () => {
     await relaunched;
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function expectExited(pid: number): Promise<void> {
   // Only used after close() has resolved, which waits for every child's exit event.

@@ -4,7 +4,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { LocalProcessLauncher, type AgentExit } from '../../src/orchestrator/local-launcher.ts';
-import { capturingLogger } from './helpers.ts';
+import { capturingLogger, isAlive } from './helpers.ts';
 
 const fakeAgent = fileURLToPath(new URL('../fixtures/orchestrator/fake-agent.mjs', import.meta.url));
 const launchers: LocalProcessLauncher[] = [];
@@ -23,15 +23,6 @@ async function waitFor(check: () => boolean, what: string): Promise<void> {
 
 const ready = (launcher: LocalProcessLauncher) => waitFor(() => launcher.warmAgentsNow().some((w) => w.ready), 'a ready warm agent');
 const said = (lines: Record<string, unknown>[], start: string) => lines.find((l) => String(l.msg).startsWith(start));
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 afterEach(async () => {
   await Promise.all(launchers.splice(0).map((l) => l.close()));

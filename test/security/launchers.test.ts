@@ -9,20 +9,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { ECSClient, ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { EcsLauncher } from '../../src/orchestrator/ecs-launcher.ts';
 import { LocalProcessLauncher } from '../../src/orchestrator/local-launcher.ts';
-import { capturingLogger, signedEvent, silentLogger, testProfile } from '../orchestrator/helpers.ts';
+import { capturingLogger, isAlive, signedEvent, silentLogger, testProfile } from '../orchestrator/helpers.ts';
 import { post, startTarget, stopTargets, until } from './harness.ts';
 
 const fakeAgent = fileURLToPath(new URL('../fixtures/orchestrator/fake-agent.mjs', import.meta.url));
 afterEach(stopTargets);
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('the local launcher behind the webhook', () => {
   it('six room_started for one name with new sids under a cap of three: one agent at a time, none left after close()', async () => {
