@@ -1,5 +1,6 @@
 /** `interpreter emulator`: the local Azure Speech translation service, for the plugin, agents and the SDK. */
 import { parseArgs } from 'node:util';
+import { stopSignal } from './stop-signal.ts';
 import { startEmulator } from '../emulator/index.ts';
 import type { EmulatorBehaviour, EmulatorFaults } from '../emulator/types.ts';
 
@@ -100,12 +101,10 @@ export async function run(argv: string[]): Promise<number> {
       faults,
       ...(values.quiet ? {} : { log: (line: string) => console.log(`${new Date().toISOString()} ${line}`) }),
     });
+    const stopped = stopSignal();
     console.log(`Speech emulator listening: ${emulator.url}`);
     console.log(`  AZURE_SPEECH_ENDPOINT=${emulator.url} AZURE_SPEECH_KEY=any-key`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', () => resolve());
-      process.once('SIGTERM', () => resolve());
-    });
+    await stopped;
     await emulator.close();
     return 0;
   } catch (error) {

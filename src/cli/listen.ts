@@ -1,5 +1,6 @@
 /** `interpreter listen --room R --language fr`: hear (record) one language's interpretation and read its captions. */
 import { writeFileSync } from 'node:fs';
+import { stopSignal } from './stop-signal.ts';
 import { parseArgs } from 'node:util';
 import type { AudioFrame, RemoteTrack, RemoteTrackPublication, RemoteParticipant } from '@livekit/rtc-node';
 import { encodeWav } from '../common/wav.ts';
@@ -97,13 +98,10 @@ export async function run(argv: string[]): Promise<number> {
       if (final || values.interim) console.log(`${sender.identity}: ${text}${final ? '' : ' …'}`);
     });
   });
+  const stopped = stopSignal();
   console.log(`listening to ${values.room} in ${language} (Ctrl-C to stop) ...`);
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-    room.once(RoomEvent.Disconnected, () => resolve());
-  });
+  await Promise.race([stopped, new Promise<void>((resolve) => room.once(RoomEvent.Disconnected, () => resolve()))]);
   for (const recording of recordings) recording.stop();
   await room.disconnect().catch(() => undefined);
   if (values.out) {

@@ -126,6 +126,16 @@ export async function run(argv: string[]): Promise<number> {
       ...(values['node-ip'] ? { nodeIp: values['node-ip'] } : {}),
       onOutput: (line) => process.stderr.write(`[livekit] ${line}\n`),
     });
+    // Before the banner: whoever reads "is up" may signal at once, and a signal that came before the
+    // handler would end this process by the signal, leaving the server without its stop.
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      void server.stop(graceMs);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
     const { settings } = server;
     console.log(
       [
@@ -139,14 +149,6 @@ export async function run(argv: string[]): Promise<number> {
       ].join('\n'),
     );
 
-    let stopping = false;
-    const stop = () => {
-      if (stopping) return;
-      stopping = true;
-      void server.stop(graceMs);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
     const { code, signal } = await server.exited;
     if (stopping) return 0;
     console.error(`interpreter livekit: the server stopped by itself (${signal ?? `exit ${code}`})`);

@@ -5,6 +5,7 @@
  * emulator and points its agents at it. Stopping serve stops everything it started.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { stopSignal } from './stop-signal.ts';
 import { parseArgs } from 'node:util';
 import { AgentEnv } from '../common/launch-contract.ts';
 import { DEFAULT_PROFILES_PATH, loadProfiles, formatProblems, type Profile } from '../profiles/index.ts';
@@ -122,6 +123,7 @@ export async function run(argv: string[]): Promise<number> {
       ...(settings.ledgerTable ? { ledger: new DynamoLedger({ table: settings.ledgerTable }) } : {}),
     });
     started.service = () => service.close();
+    const stopped = stopSignal();
     logger.info({ port: service.port, launcher: kind, profiles: loaded.profiles.map((p) => p.name), livekit: credentials.url }, `listening for LiveKit webhooks on ${service.url}`);
     if (localLiveKit) {
       const { startLocalLiveKit } = await import('../local/stack.ts');
@@ -147,14 +149,7 @@ export async function run(argv: string[]): Promise<number> {
       );
     }
 
-    await new Promise<void>((resolve) => {
-      const shutdown = (signal: string) => {
-        logger.info({ signal }, 'shutting down: stopping agents');
-        resolve();
-      };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
-    });
+    logger.info({ signal: await stopped }, 'shutting down: stopping agents');
     await stopAll();
     return 0;
   } catch (error) {

@@ -1,5 +1,6 @@
 /** `interpreter speak --room R FILE.wav`: a recording played into a room as someone's microphone, in real time. */
 import { readFileSync } from 'node:fs';
+import { stopSignal } from './stop-signal.ts';
 import { parseArgs } from 'node:util';
 import { decodeWav, WavError } from '../common/wav.ts';
 
@@ -92,11 +93,9 @@ export async function run(argv: string[]): Promise<number> {
     if (!joined) console.log(`no interpreter in ${values.room} after ${waitSeconds} s (does a profile match the room? is serve running?); speaking anyway`);
   }
   const seconds = (samples.length / wav.format.sampleRate).toFixed(1);
-  console.log(`speaking ${file} (${seconds} s) in ${values.room} as ${values.identity} ...`);
   const abort = new AbortController();
-  const stop = () => abort.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  void stopSignal().then(() => abort.abort());
+  console.log(`speaking ${file} (${seconds} s) in ${values.room} as ${values.identity} ...`);
   const published = await publishRecording(room.localParticipant!, samples, wav.format.sampleRate, { signal: abort.signal, leadingSilenceMs: 300 });
   await published.done;
   await published.stop();

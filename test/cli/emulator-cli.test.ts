@@ -29,6 +29,16 @@ describe('interpreter emulator', () => {
     }
   });
 
+  it('stops cleanly (exit 0, not killed by the signal) on a SIGTERM sent the moment it says it is listening', async () => {
+    // Its stop handler exists before the announcement: a supervisor may signal as soon as it reads it.
+    for (let round = 0; round < 3; round += 1) {
+      const child = spawn(process.execPath, ['bin/interpreter.js', 'emulator', '--quiet', '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      child.stdout.once('data', () => child.kill('SIGTERM'));
+      expect(await exited).toEqual({ code: 0, signal: null });
+    }
+  });
+
   it('refuses a behaviour value it does not know, naming the choices', () => {
     const result = spawnSync(process.execPath, ['bin/interpreter.js', 'emulator', '--completion', 'sometimes'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
     expect(result.status).toBe(2);

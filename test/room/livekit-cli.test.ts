@@ -77,18 +77,18 @@ describe('interpreter livekit', () => {
     const child = spawn(process.execPath, [bin, 'livekit', ...(await freePorts()), '--bind', '10.200.0.1', '--keys', 'lan-key:a-secret-of-at-least-32-characters'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     await eventually(() => /URL\s+ws:\/\/10\.200\.0\.1:/.test(stdout) || child.exitCode !== null, 'the server up on 10.200.0.1');
     expect(stdout).toMatch(/API key\s+lan-key/);
     child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await exited).toEqual({ code: 0, signal: null });
   });
 
   it('ends on SIGTERM with a participant still connected, forcing the stop after the grace period', async () => {
     let url = '';
     const child = spawn(process.execPath, [bin, 'livekit', ...(await freePorts()), '--grace-ms', '500'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.on('data', (chunk: Buffer) => (url ||= /URL\s+(\S+)/.exec(chunk.toString('utf8'))?.[1] ?? ''));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
     await eventually(() => url !== '', 'the server up');
     const token = new AccessToken(DEV_API_KEY, DEV_API_SECRET, { identity: 'stays' });
     token.addGrant({ roomJoin: true, room: 'shutdown-room' });
@@ -97,7 +97,7 @@ describe('interpreter livekit', () => {
     expect(participant.isConnected).toBe(true);
     // The server's own first SIGTERM waits for participants to leave, however long they stay.
     child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await exited).toEqual({ code: 0, signal: null });
     await participant.disconnect();
   });
 });
