@@ -82,7 +82,6 @@ export function checkMeaning(profile: RawProfile): Finding[] {
 
 function checkVoice(target: RawTarget, language: TargetLanguageInfo, pointer: string, field: string, captions: boolean): Finding[] {
   const label = `${language.name} (${language.code})`;
-  const suggestion = language.defaultVoice ? `a neural voice such as ${language.defaultVoice}` : 'voice: none (captions only)';
   const findings: Finding[] = [];
   const voice = target.voice;
   if (target.fallbackVoice !== undefined && voice !== 'personal') {
@@ -100,7 +99,7 @@ function checkVoice(target: RawTarget, language: TargetLanguageInfo, pointer: st
   }
   if (voice === 'personal') {
     if (!language.personalVoice) {
-      findings.push({ pointer: `${pointer}/voice`, message: `${field}: Azure personal voice does not speak ${label}`, hint: `use ${suggestion}, or voice: none` });
+      findings.push({ pointer: `${pointer}/voice`, message: `${field}: Azure personal voice does not speak ${label}`, hint: language.defaultVoice ? `use a neural voice such as ${language.defaultVoice}, or voice: none` : 'use voice: none (captions only)' });
     }
     if (target.fallbackVoice !== undefined) findings.push(...checkVoiceName(target.fallbackVoice, language, `${pointer}/fallbackVoice`, `${field}.fallbackVoice`));
     return findings;
@@ -143,8 +142,8 @@ export function targetLanguageHint(written: string): string | undefined {
 
 function checkLocale(locale: string, pointer: string, field: string): Finding | undefined {
   if (findSpeechLocale(locale)) return undefined;
-  const target = findTargetLanguage(locale);
+  const example = findTargetLanguage(locale)?.voiceLocales[0];
   const hint = didYouMean(locale, SPEECH_TO_TEXT_LOCALES) ??
-    (target ? `speech locales name a region too, e.g. ${target.voiceLocales[0] ?? 'en-US'}` : 'see the speech-to-text locales in src/common/azure-languages.ts');
+    (example ? `speech locales name a region too, e.g. ${example}` : 'see the speech-to-text locales in src/common/azure-languages.ts');
   return { pointer, message: `${field}: "${locale}" is not an Azure speech-to-text locale`, hint };
 }

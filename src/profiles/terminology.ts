@@ -60,7 +60,8 @@ export function checkTerminology(profile: RawProfile, file: string): Terminology
     const problem = segmentationProblem(timing.segmentation, timing.silenceMs, timing.maxPhraseSeconds);
     if (problem) {
       const key = problem.field === 'strategy' ? 'segmentation' : problem.field;
-      findings.push({ pointer: `/timing/${key}`, at: problem.field === 'strategy' && timing.segmentation === undefined ? 'key' : 'value', message: `timing: ${problem.message}` });
+      // segmentationProblem names the strategy only when it is `time`, so the finding is on a value.
+      findings.push({ pointer: `/timing/${key}`, message: `timing: ${problem.message}` });
     }
   }
   return filePhrases === undefined ? { findings } : { findings, filePhrases };

@@ -44,7 +44,7 @@ describe('checkMeaning messages', () => {
 
   it('suggests captions only for personal voice in a language Azure cannot speak', () => {
     expect(checkMeaning(targets({ language: 'ht', voice: 'personal' }))).toEqual([
-      { pointer: '/languages/targets/0/voice', message: 'languages.targets[0]: Azure personal voice does not speak Haitian Creole (ht)', hint: 'use voice: none (captions only), or voice: none' },
+      { pointer: '/languages/targets/0/voice', message: 'languages.targets[0]: Azure personal voice does not speak Haitian Creole (ht)', hint: 'use voice: none (captions only)' },
     ]);
   });
 
@@ -52,9 +52,9 @@ describe('checkMeaning messages', () => {
     expect(checkMeaning(raw({ speakers: [{ identity: 'ceo', language: 'fr' }] }))).toEqual([
       { pointer: '/speakers/0/language', message: 'speakers[0].language: "fr" is not an Azure speech-to-text locale', hint: 'speech locales name a region too, e.g. fr-FR' },
     ]);
-    // A target code Azure has no voice locale for still gets an example locale.
+    // A target code Azure has no voice locale for gets no made-up example (en-US is no Haitian Creole).
     expect(checkMeaning(raw({ speakers: [{ identity: 'ceo', language: 'ht' }] }))).toEqual([
-      { pointer: '/speakers/0/language', message: 'speakers[0].language: "ht" is not an Azure speech-to-text locale', hint: 'speech locales name a region too, e.g. en-US' },
+      { pointer: '/speakers/0/language', message: 'speakers[0].language: "ht" is not an Azure speech-to-text locale', hint: 'see the speech-to-text locales in src/common/azure-languages.ts' },
     ]);
     expect(checkMeaning(raw({ speakers: [{ identity: 'ceo', language: 'klingon-QO' }] }))).toEqual([
       { pointer: '/speakers/0/language', message: 'speakers[0].language: "klingon-QO" is not an Azure speech-to-text locale', hint: 'see the speech-to-text locales in src/common/azure-languages.ts' },

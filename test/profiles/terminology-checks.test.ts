@@ -160,7 +160,7 @@ describe('checkTerminology: the phrase file', () => {
 describe('checkTerminology: timing', () => {
   it('points a strategy problem at the segmentation value', () => {
     const findings = checkTerminology(raw({ timing: { segmentation: 'time' } }), profileFile).findings;
-    expect(findings).toEqual([{ pointer: '/timing/segmentation', at: 'value', message: expect.stringMatching(/^timing: the time strategy needs maxPhraseSeconds/) }]);
+    expect(findings).toEqual([{ pointer: '/timing/segmentation', message: expect.stringMatching(/^timing: the time strategy needs maxPhraseSeconds/) }]);
   });
 
   it('positions a timing problem in the file at the value of the field', () => {
