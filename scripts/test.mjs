@@ -6,6 +6,7 @@
 //   LIVEKIT_TESTS=host   run the room tests on this machine's own network (a laptop, macOS)
 //   LIVEKIT_TESTS=skip   leave the room tests out, and say so
 //   TEST_SEED=n          the unit tests' shuffle seed (default: a new one, printed; rerun with it)
+//   MUTATION_CHECK=skip  leave out the mutation check (scripts/mutation-check.mjs), and say so
 // The unit tests run in a shuffled order (files and the tests inside them): each must pass alone and
 // in any order. Extra arguments go to both vitest runs.
 import { spawnSync } from 'node:child_process';
@@ -30,6 +31,14 @@ if (failed) console.log(`\nunit tests failed in the order of TEST_SEED=${seed}`)
 const built = run(process.execPath, [vitest, 'run', '--project', 'build', ...shuffle, ...extra], `build tests (package, image, CDK), one file at a time, shuffled (TEST_SEED=${seed})`) !== 0;
 if (built) console.log(`\nbuild tests failed in the order of TEST_SEED=${seed}`);
 failed = failed || built;
+
+// Mutation testing, incremental: only the mutants of code or tests changed since each set's
+// committed incremental file are tested again; a set under its threshold fails (docs/testing.md).
+if (process.env.MUTATION_CHECK === 'skip') {
+  console.log('\nmutation check SKIPPED (MUTATION_CHECK=skip)');
+} else {
+  failed = run(process.execPath, ['scripts/mutation-check.mjs'], 'mutation check (incremental, every set of mutation/)') !== 0 || failed;
+}
 
 if (mode === 'skip') {
   console.log('\nroom tests SKIPPED (LIVEKIT_TESTS=skip): nothing was checked against the real LiveKit server');
