@@ -194,3 +194,214 @@ describe('PendingGenerations: what cuts a generation off, and what the metrics s
     expect(ended.finished.map((p) => utteranceMetrics(p, context).cancelled)).toEqual([false]);
   });
 });
+
+describe('PendingGenerations: errors, orphans and the queue edges', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.restoreAllMocks();
+  });
+
+  function notPcm(): ArrayBuffer {
+    const bytes = encodeWav(new Int16Array(160), 16000);
+    bytes[20] = 3; // IEEE float
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+  function withHooks(orphan: () => PendingGeneration | undefined = () => undefined) {
+    const finished: PendingGeneration[] = [];
+    const errors: Error[] = [];
+    const queue = new PendingGenerations({ onFinished: (p) => finished.push(p), onAudioError: (e) => errors.push(e), orphanAudio: orphan }, 0);
+    return { queue, finished, errors };
+  }
+
+  it('audio that cannot be decoded at once is reported and ends the generation it went to', async () => {
+    // A fresh turn of the event loop has its decoding budget: the chunk is decoded at once.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const { queue, finished, errors } = withHooks();
+    const a = pending('a');
+    const b = pending('b');
+    queue.add(a);
+    queue.add(b);
+    queue.audio(notPcm(), 0);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.name).toBe('WavError');
+    expect(errors[0]!.message).toMatch(/^synthesized audio is not PCM/);
+    expect(queue.size).toBe(1);
+    await readGeneration(a.generation!.event);
+    expect(finished.map((p) => p.itemId)).toEqual(['a']);
+    // The next generation takes the next audio.
+    queue.audio(chunk(100), 0);
+    queue.completed();
+    expect((await readGeneration(b.generation!.event)).frames.length).toBeGreaterThan(0);
+    expect(finished.map((p) => p.itemId)).toEqual(['a', 'b']);
+  });
+
+  it('audio that turns out undecodable in a later turn is reported and takes its generation out of the queue', async () => {
+    // Start on a fresh turn of the event loop, whose decoding budget the clock below controls.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    let clock = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    const { queue, finished, errors } = withHooks();
+    const a = pending('a');
+    const b = pending('b');
+    queue.add(a);
+    queue.add(b);
+    // Spend this turn's decoding budget: the chunk waits for a later turn.
+    queue.audio(chunk(20), 0);
+    clock = 10;
+    queue.audio(notPcm(), 0);
+    expect(queue.size).toBe(2);
+    await readGeneration(a.generation!.event);
+    expect(errors.map((e) => e.name)).toEqual(['WavError']);
+    expect(queue.size).toBe(1);
+    expect(finished.map((p) => p.itemId)).toEqual(['a']);
+    queue.closeAll();
+    await readGeneration(b.generation!.event);
+    expect(finished.map((p) => p.itemId)).toEqual(['a', 'b']);
+  });
+
+  it('undecodable audio of a generation already closed by the next phrase leaves the next one in the queue', async () => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    let clock = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    const { queue, finished, errors } = withHooks();
+    const a = pending('a');
+    queue.add(a);
+    queue.audio(chunk(20), 0);
+    clock = 10;
+    // Waits for a later turn of the event loop.
+    queue.audio(notPcm(), 0);
+    const b = pending('b');
+    // `a` has heard audio: the next phrase closes it (once its backlog is decoded).
+    queue.add(b);
+    expect(queue.size).toBe(1);
+    await readGeneration(a.generation!.event);
+    expect(errors.map((e) => e.name)).toEqual(['WavError']);
+    expect(finished.map((p) => p.itemId)).toEqual(['a']);
+    expect(queue.size).toBe(1);
+    queue.audio(chunk(100), 0);
+    // The completion owed to `a` ends nothing; the end of the session ends `b`.
+    queue.completed();
+    expect(queue.size).toBe(1);
+    queue.closeAll();
+    await readGeneration(b.generation!.event);
+    expect(finished.map((p) => p.itemId)).toEqual(['a', 'b']);
+  });
+
+  it('a stall timer left running after undecodable audio emptied the queue finds nothing to close', async () => {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const finished: PendingGeneration[] = [];
+    const queue = new PendingGenerations({ onFinished: (p) => finished.push(p), orphanAudio: () => undefined }, 1000);
+    const a = pending('a');
+    queue.add(a);
+    queue.audio(notPcm(), 0);
+    expect(queue.size).toBe(0);
+    vi.advanceTimersByTime(1000);
+    expect(finished.map((p) => [p.itemId, p.cutOff])).toEqual([['a', undefined]]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('drops audio when no generation is waiting and the session makes none for it', () => {
+    const { queue, finished } = withHooks(() => undefined);
+    queue.audio(chunk(100), 0);
+    expect(queue.size).toBe(0);
+    const textOnly = withHooks(() => ({ ...pending('x'), generation: undefined }));
+    textOnly.queue.audio(chunk(100), 0);
+    expect(textOnly.queue.size).toBe(0);
+    expect(finished).toEqual([]);
+    expect(textOnly.finished).toEqual([]);
+  });
+
+  it('a phrase without a generation (nothing to speak) finishes at once when closed; audio goes to an orphan before it', async () => {
+    const orphan = pending('orphan');
+    const { queue, finished } = withHooks(() => orphan);
+    const silent: PendingGeneration = { ...pending('silent'), generation: undefined };
+    queue.add(silent);
+    queue.audio(chunk(100), 0);
+    expect(queue.size).toBe(2);
+    queue.completed();
+    await readGeneration(orphan.generation!.event);
+    expect(finished.map((p) => p.itemId)).toEqual(['orphan']);
+    queue.completed();
+    expect(finished.map((p) => p.itemId)).toEqual(['orphan', 'silent']);
+    expect(queue.size).toBe(0);
+  });
+
+  it('a completion or failure with nothing open ends nothing, and the next phrase is still ended by its own', async () => {
+    const { queue, finished } = withHooks();
+    queue.completed();
+    queue.failed();
+    const a = pending('a');
+    queue.add(a);
+    queue.audio(chunk(100), 0);
+    queue.failed();
+    expect(queue.size).toBe(0);
+    await readGeneration(a.generation!.event);
+    expect(finished.map((p) => p.itemId)).toEqual(['a']);
+  });
+
+  it('closeAll forgets completions still owed, so a later completion ends the generation it belongs to', async () => {
+    const { queue, finished } = withHooks();
+    const a = pending('a');
+    queue.add(a);
+    queue.audio(chunk(100), 0);
+    queue.add(pending('b'));
+    queue.closeAll();
+    expect(queue.size).toBe(0);
+    const c = pending('c');
+    queue.add(c);
+    queue.audio(chunk(100), 0);
+    queue.completed();
+    expect(queue.size).toBe(0);
+    await readGeneration(c.generation!.event);
+    expect(finished.map((p) => p.itemId).sort()).toEqual(['a', 'b', 'c']);
+  });
+
+  it('the stall timer closes one generation per timeout, and stops once none is left', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const finished: PendingGeneration[] = [];
+    const queue = new PendingGenerations({ onFinished: (p) => finished.push(p), orphanAudio: () => undefined }, 1000);
+    queue.add({ ...pending('a'), generation: undefined });
+    queue.add({ ...pending('b'), generation: undefined });
+    expect(vi.getTimerCount()).toBe(1);
+    vi.advanceTimersByTime(999);
+    expect(finished).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(finished.map((p) => [p.itemId, p.cutOff])).toEqual([['a', 'stall']]);
+    vi.advanceTimersByTime(999);
+    expect(finished).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(finished.map((p) => [p.itemId, p.cutOff])).toEqual([
+      ['a', 'stall'],
+      ['b', 'stall'],
+    ]);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('a completion restarts the stall timer for the generations left, and closeAll stops it', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const finished: PendingGeneration[] = [];
+    const queue = new PendingGenerations({ onFinished: (p) => finished.push(p), orphanAudio: () => undefined }, 1000);
+    queue.add({ ...pending('a'), generation: undefined });
+    queue.add({ ...pending('b'), generation: undefined });
+    vi.advanceTimersByTime(900);
+    queue.completed();
+    expect(finished.map((p) => p.cutOff)).toEqual([undefined]);
+    vi.advanceTimersByTime(999);
+    expect(finished).toHaveLength(1);
+    queue.speechEnded();
+    vi.advanceTimersByTime(999);
+    expect(finished).toHaveLength(1);
+    queue.closeAll('connection');
+    expect(finished.map((p) => [p.itemId, p.cutOff])).toEqual([
+      ['a', undefined],
+      ['b', 'connection'],
+    ]);
+    expect(vi.getTimerCount()).toBe(0);
+    // With nothing open no timer runs.
+    queue.completed();
+    queue.speechEnded();
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

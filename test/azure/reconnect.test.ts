@@ -59,3 +59,49 @@ describe('reconnect policy: what the SDK reports as text', () => {
     expect(backoffDelayMs(2, 'auth', policy, () => 0)).toBe(101);
   });
 });
+
+describe('reconnect policy: precedence and exact values', () => {
+  it('trusts the SDK error code before the text', () => {
+    expect(classifyCancellation(CancellationErrorCode.TooManyRequests, 'Unexpected server response: 401')).toBe('throttled');
+    expect(classifyCancellation(CancellationErrorCode.BadRequestParameters, 'Unexpected server response: 429')).toBe('bad_request');
+    expect(classifyCancellation(CancellationErrorCode.AuthenticationFailure, 'Unexpected server response: 429')).toBe('auth');
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, '')).toBe('transient');
+  });
+
+  it('reads the status right after "server response", and only then looks for a status elsewhere', () => {
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'Server Response401')).toBe('auth');
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'server response:   429 Too Many')).toBe('throttled');
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'server response: 200, then 401')).toBe('transient');
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'server response:  503 (after a 401)')).toBe('transient');
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'server response503 (after a 401)')).toBe('transient');
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'forbidden (403)')).toBe('auth');
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'E403x')).toBe('transient');
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'port 4290')).toBe('transient');
+    expect(classifyCancellation(CancellationErrorCode.ConnectionFailure, 'server response: 404')).toBe('transient');
+  });
+
+  it('starts throttled back-off two doublings along, under the same cap', () => {
+    const policy = { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 1000 };
+    expect(backoffDelayMs(2, 'throttled', policy, () => 0)).toBe(400);
+    expect(backoffDelayMs(3, 'throttled', policy, () => 1)).toBe(1000);
+    expect(backoffDelayMs(4, 'transient', policy, () => 1)).toBe(800);
+    expect(backoffDelayMs(5, 'transient', policy, () => 0)).toBe(500);
+    expect(backoffDelayMs(1, 'bad_request', policy, () => 0.25)).toBe(63);
+  });
+
+  it('uses Math.random for the jitter by default: between half the ceiling and the ceiling', () => {
+    const policy = { maxAttempts: 5, initialDelayMs: 1000, maxDelayMs: 1000 };
+    for (let i = 0; i < 20; i++) {
+      const delay = backoffDelayMs(1, 'transient', policy);
+      expect(delay).toBeGreaterThanOrEqual(500);
+      expect(delay).toBeLessThanOrEqual(1000);
+    }
+  });
+
+  it('spells out the credentials message', () => {
+    const endpoint = new URL('ws://127.0.0.1:9/speech');
+    expect(describeFailure('auth', endpoint, 'x')).toBe(
+      'Azure Speech rejected the credentials for 127.0.0.1:9: check that AZURE_SPEECH_KEY (option `key`) belongs to a Speech resource in the region AZURE_SPEECH_REGION (option `region`) or endpoint you configured (x)',
+    );
+  });
+});

@@ -1,5 +1,5 @@
 import { ResultReason, TranslationRecognitionResult, Translations } from 'microsoft-cognitiveservices-speech-sdk';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { UtteranceGeneration } from '../../src/azure/generation.ts';
 import type { PendingGeneration } from '../../src/azure/pending-generations.ts';
 import { samplesToMs, TICKS_PER_SAMPLE, translationEvent, translationsOf, utteranceMetrics } from '../../src/azure/results.ts';
@@ -92,5 +92,86 @@ describe('utterance metrics', () => {
   it('measures the duration from the final translation to now', () => {
     const m = utteranceMetrics(pending({ createdPerf: performance.now() - 5000 }), context);
     expect(m.durationMs).toBeGreaterThanOrEqual(5000);
+  });
+});
+
+describe('translation results: edges', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  /** A result of the SDK's shape whose translations map is given as is. */
+  function shaped(translations: unknown): TranslationRecognitionResult {
+    return { translations } as unknown as TranslationRecognitionResult;
+  }
+
+  it('gives no translations when the result carries no map, or a map that lists no languages', () => {
+    expect(translationsOf(shaped(undefined), ['fr'])).toEqual({});
+    const exactOnly = { get: (language: string, fallback: string) => (language === 'fr' ? 'salut' : fallback) };
+    expect(translationsOf(shaped(exactOnly), ['fr', 'FR-ca'])).toEqual({ fr: 'salut' });
+  });
+
+  it('prefers the exact code, and falls back to another case only when the exact one has no text', () => {
+    expect(translationsOf(result({ FR: 'other case', fr: 'exact' }), ['fr'])).toEqual({ fr: 'exact' });
+    expect(translationsOf(result({ 'fr-CA': 'canadien', FR: 'other case' }), ['fr'])).toEqual({ fr: 'other case' });
+    expect(translationsOf(result({ 'fr-CA': 'canadien' }), ['fr'])).toEqual({});
+    expect(translationsOf(result({ 'zh-Hans': '你好' }), ['ZH-HANS', 'zh'])).toEqual({ 'ZH-HANS': '你好' });
+    expect(translationsOf(result({ de: 'hallo' }), [])).toEqual({});
+  });
+
+  it('rounds the offset and duration to whole milliseconds on the session timeline', () => {
+    // 16 samples (1 ms) of base, 5 ms + 0.6 ms of offset; 2.49 ms of duration.
+    const late = translationEvent('i', true, result({}, { offset: 56_000, duration: 24_900 }), {}, 16);
+    expect([late.offsetMs, late.durationMs]).toEqual([7, 2]);
+    const early = translationEvent('i', true, result({}, { offset: 54_000, duration: 25_000 }), {}, 16);
+    expect([early.offsetMs, early.durationMs]).toEqual([6, 3]);
+    const none = translationEvent('i', false, result({}, { text: 'x' }), {}, 0);
+    expect([none.offsetMs, none.durationMs, none.transcript]).toEqual([0, 0, 'x']);
+  });
+});
+
+describe('utterance metrics: every field', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  it('reports the whole framework payload, tokens zero, the duration to now', () => {
+    vi.spyOn(performance, 'now').mockReturnValue(4321.6);
+    const generation = new UtteranceGeneration('item_9', 24000);
+    generation.firstAudioAt = 1500.5;
+    generation.synthesizedSamples = 1000;
+    const m = utteranceMetrics(pending({ generation, speechEndedAt: 1000.2, createdPerf: 1200.9, sourceLanguage: undefined }), context);
+    expect(m).toEqual({
+      type: 'realtime_model_metrics',
+      label: 'azure.LiveInterpreter',
+      requestId: generation.responseId,
+      timestamp: 1_700_000_000_000,
+      durationMs: 3121,
+      ttftMs: 500,
+      cancelled: false,
+      inputTokens: 0,
+      outputTokens: 0,
+      totalTokens: 0,
+      tokensPerSecond: 0,
+      inputTokenDetails: { audioTokens: 0, textTokens: 0, imageTokens: 0, cachedTokens: 0 },
+      outputTokenDetails: { textTokens: 0, audioTokens: 0, imageTokens: 0 },
+      metadata: { modelName: 'live-interpreter', modelProvider: 'azure' },
+      translationLatencyMs: 201,
+      audioLatencyMs: 500,
+      // 1000 samples at 24 kHz: 41.67 ms.
+      synthesizedAudioMs: 42,
+      sourceLanguage: undefined,
+      droppedAudioMs: 7,
+    });
+  });
+
+  it('cannot date audio without the end of speech, even when the audio came', () => {
+    const generation = new UtteranceGeneration('item_1', 16000);
+    generation.firstAudioAt = 2000;
+    const m = utteranceMetrics(pending({ generation, speechEndedAt: undefined }), context);
+    expect([m.audioLatencyMs, m.ttftMs, m.translationLatencyMs]).toEqual([-1, -1, -1]);
+    // Audio that started exactly at the end of speech is 0 ms late.
+    const on = utteranceMetrics(pending({ generation, speechEndedAt: 2000, createdPerf: 2000 }), context);
+    expect([on.audioLatencyMs, on.translationLatencyMs]).toEqual([0, 0]);
   });
 });

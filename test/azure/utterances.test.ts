@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Utterances } from '../../src/azure/utterances.ts';
 
 function recorded(): { events: string[]; payloads: object[]; utterances: Utterances } {
@@ -68,5 +68,45 @@ describe('Utterances', () => {
     utterances.current();
     utterances.end();
     expect(events).toEqual([]);
+  });
+});
+
+describe('Utterances: ids and times', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('dates an utterance when it is opened, not when it starts, and gives each a fresh id', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(1_700_000_000_000);
+    const { utterances } = recorded();
+    const open = utterances.current();
+    expect(open.startedAt).toBe(1_700_000_000_000);
+    vi.setSystemTime(1_700_000_005_000);
+    expect(utterances.started().startedAt).toBe(1_700_000_000_000);
+    utterances.end();
+    const next = utterances.current();
+    expect(next.startedAt).toBe(1_700_000_005_000);
+    expect(next.itemId).not.toBe(open.itemId);
+    expect(next.itemId).toHaveLength('item_'.length + 12);
+  });
+
+  it('a result after the end of speech reopens nothing: the utterance with results is still current', () => {
+    const { events, utterances } = recorded();
+    const spoken = utterances.result();
+    utterances.speechEnded();
+    expect(utterances.result()).toBe(spoken);
+    expect(spoken).toMatchObject({ started: true, speaking: false, hasResult: true });
+    // Its stop was announced once, and ending it announces nothing more.
+    utterances.end();
+    expect(events).toEqual(['input_speech_started', 'input_speech_stopped']);
+  });
+
+  it('end() stops an utterance still speaking, once', () => {
+    const { events, utterances } = recorded();
+    utterances.started();
+    utterances.end();
+    utterances.end();
+    expect(events).toEqual(['input_speech_started', 'input_speech_stopped']);
   });
 });
