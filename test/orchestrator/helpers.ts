@@ -40,6 +40,16 @@ export function capturingLogger(): { logger: Logger; lines: Record<string, unkno
 
 export { silentLogger };
 
+/**
+ * Signals one agent process the launcher reported. A pid that is not a whole number above 1 is
+ * refused: `process.kill(0)` would signal the test's own process group (under mutation testing a
+ * mutant can turn a pid into 0 or NaN, and that killed the whole run), -1 every process.
+ */
+export function killAgent(pid: number, signal: NodeJS.Signals): void {
+  if (!Number.isInteger(pid) || pid <= 1) throw new Error(`not an agent pid: ${String(pid)}`);
+  process.kill(pid, signal);
+}
+
 /** Whether a process with this pid still exists (signal 0 only asks). */
 export function isAlive(pid: number): boolean {
   try {

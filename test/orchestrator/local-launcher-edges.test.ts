@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { LocalProcessLauncher, type AgentExit, type LocalProcessLauncherOptions } from '../../src/orchestrator/local-launcher.ts';
 import { LaunchError } from '../../src/orchestrator/launcher.ts';
-import { capturingLogger, isAlive } from './helpers.ts';
+import { capturingLogger, isAlive, killAgent } from './helpers.ts';
 
 const fakeAgent = fileURLToPath(new URL('../fixtures/orchestrator/fake-agent.mjs', import.meta.url));
 const edgeAgent = fileURLToPath(new URL('../fixtures/orchestrator/fake-agent-edges.mjs', import.meta.url));
@@ -70,7 +70,7 @@ describe('LocalProcessLauncher cap and start failures', () => {
     const error = await rejection(launcher.launch(request('same', 'RM_new')));
     expect(error.status).toBe(503);
     // It ignores SIGTERM: end it here rather than wait out the grace.
-    process.kill(pid, 'SIGKILL');
+    killAgent(pid, 'SIGKILL');
     await stopping;
     expect(launcher.pids()).toEqual([]);
   });
@@ -157,7 +157,7 @@ describe('LocalProcessLauncher exit log lines', () => {
     const { launcher, lines } = makeLauncher();
     const result = await launcher.launch(request('r-killed', 'RM_z'));
     const exited = nextExit(launcher);
-    process.kill(Number(result.agent!.id), 'SIGKILL');
+    killAgent(Number(result.agent!.id), 'SIGKILL');
     expect(await exited).toMatchObject({ code: null, signal: 'SIGKILL', requested: false });
     expect(said(lines, 'agent for room')).toEqual([expect.objectContaining({ level: 50, code: null, signal: 'SIGKILL', msg: 'agent for room r-killed exited with SIGKILL' })]);
   });
@@ -193,7 +193,7 @@ describe('LocalProcessLauncher warm agent edges', () => {
     const killed = makeLauncher({ warmAgents: 1 }, { FAKE_AGENT_WARM: 'silent' });
     await waitFor(() => killed.launcher.warmAgentsNow().length === 1, 'the warm agent to spawn');
     const [warm] = killed.launcher.warmAgentsNow();
-    process.kill(warm!.pid, 'SIGKILL');
+    killAgent(warm!.pid, 'SIGKILL');
     await waitFor(() => said(killed.lines, 'a warm agent exited').length > 0, 'the warm agent to die');
     expect(said(killed.lines, 'a warm agent exited')).toEqual([
       expect.objectContaining({ level: 40, warm: true, pid: warm!.pid, code: null, signal: 'SIGKILL', msg: 'a warm agent exited before it was given a room (SIGKILL); the next room starts cold' }),

@@ -5,7 +5,7 @@ import { reconcile } from '../../src/orchestrator/reconcile.ts';
 import { RoomLaunches } from '../../src/orchestrator/launches.ts';
 import { MemoryLedger } from '../../src/orchestrator/ledger.ts';
 import { RoomServiceClient } from 'livekit-server-sdk';
-import { API_KEY, API_SECRET, capturingLogger, isAlive, testProfile } from './helpers.ts';
+import { API_KEY, API_SECRET, capturingLogger, isAlive, killAgent, testProfile } from './helpers.ts';
 import { startTwirpServer, type TwirpServer } from './livekit-twirp.ts';
 
 const fakeAgent = fileURLToPath(new URL('../fixtures/orchestrator/fake-agent.mjs', import.meta.url));
@@ -170,7 +170,7 @@ describe('LocalProcessLauncher keyed by room sid', () => {
     await expect(launcher.launch({ room: 'b', roomSid: 'RM_b', profile: 'p' })).rejects.toMatchObject({ status: 503 });
     expect(lines.some((l) => l.level === 50 && String(l.msg).startsWith('agent cap reached'))).toBe(true);
     const pid = launcher.pids()[0]!;
-    process.kill(pid, 'SIGKILL');
+    killAgent(pid, 'SIGKILL');
     await stopping;
     expect(launcher.pids()).toEqual([]);
   });
