@@ -16,7 +16,7 @@ if (setName !== undefined && (!/^[a-z0-9-]+$/.test(setName) || !existsSync(setFi
   const known = readdirSync(new URL('./mutation/', import.meta.url)).filter((name) => name.endsWith('.json') && !name.endsWith('.incremental.json'));
   throw new Error(`MUTATION_SET=${setName}: no mutation/${setName}.json (sets: ${known.map((name) => name.slice(0, -5)).join(', ')})`);
 }
-/** @type {{ folder: string, files: string[], tests?: string[], break: number, timeoutMS?: number } | undefined} */
+/** @type {{ folder: string, files: string[], tests?: string[], break: number, timeoutMS?: number, check?: boolean } | undefined} */
 const set = setName === undefined ? undefined : JSON.parse(readFileSync(setFile, 'utf8'));
 const folder = set?.folder ?? process.env.MUTATE ?? 'profiles';
 const files = set?.files ?? process.env.MUTATE_FILES?.split(',').map((name) => name.trim());

@@ -3,6 +3,7 @@
 // incremental file, so only the mutants of code or tests that changed since are tested again (a
 // few minutes at most), and the check fails when a set's score is under its `break` threshold.
 // A set without a committed incremental file fails: from nothing it takes 10-30 minutes here.
+// A set marked `"check": false` (written, not yet measured to the end) is listed and skipped.
 //   node scripts/mutation-check.mjs [set ...]     (default: every set)
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,6 +23,10 @@ if (unknown.length > 0) {
 const lines = [];
 let failed = false;
 for (const { name, set, problems, incremental } of sets) {
+  if (problems.length === 0 && set.check === false) {
+    lines.push(`${name}: not checked ("check": false in mutation/${name}.json: no complete measurement yet)`);
+    continue;
+  }
   if (problems.length > 0 || !incremental) {
     failed = true;
     const why = problems.length > 0 ? problems.join('; ') : `no mutation/${name}.incremental.json: run \`MUTATION_SET=${name} npm run mutation\` once and commit it`;
