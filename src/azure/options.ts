@@ -132,6 +132,10 @@ export function resolveOptions(options: LiveInterpreterOptions, env: NodeJS.Proc
 
   const key = options.speechKey ?? env.AZURE_SPEECH_KEY;
   if (!key) fail('no Speech key: pass `speechKey` or set AZURE_SPEECH_KEY');
+  if (typeof key !== 'string') fail(`\`speechKey\` is a ${typeof key}, not a string`);
+  if (options.speechRegion !== undefined && typeof options.speechRegion !== 'string') {
+    fail(`\`speechRegion\` is ${JSON.stringify(options.speechRegion)}, not a string such as "westeurope"`);
+  }
 
   const endpoint = resolveEndpoint(options, env, fail);
   const { resourceKind, tier } = resolveResource(options, env, fail);
@@ -238,6 +242,11 @@ export function resolveOptions(options: LiveInterpreterOptions, env: NodeJS.Proc
 }
 
 function resolveResource(options: LiveInterpreterOptions, env: NodeJS.ProcessEnv, fail: (m: string) => never): { resourceKind: SpeechResourceKind; tier: SpeechTier } {
+  // A JavaScript caller (or a config read from JSON) can pass anything; parse* would throw a bare TypeError.
+  if (options.resourceKind !== undefined && typeof options.resourceKind !== 'string') {
+    fail(`\`resourceKind\` is ${JSON.stringify(options.resourceKind)}, not a string: use "speech" or "foundry"`);
+  }
+  if (options.tier !== undefined && typeof options.tier !== 'string') fail(`\`tier\` is ${JSON.stringify(options.tier)}, not a string: use "S0" (standard) or "F0" (free)`);
   try {
     const kind = options.resourceKind ?? env[SpeechResourceEnv.kind];
     const tier = options.tier ?? env[SpeechResourceEnv.tier];

@@ -198,6 +198,15 @@ describe('LiveInterpreterOptions: every check, its boundary and its message', ()
     expect(resolveOptions({ ...base, speechEndpoint: endpoint, speechRegion: '' }, noEnv).region).toBeUndefined();
   });
 
+  it('refuses a key, region, resource kind or tier that is not a string with its own message, not a TypeError', () => {
+    const bad = (extra: Record<string, unknown>): string => refusal({ ...base, ...extra } as LiveInterpreterOptions);
+    expect(bad({ speechKey: 42 })).toBe(`${prefix}\`speechKey\` is a number, not a string`);
+    expect(bad({ speechRegion: 7 })).toBe(`${prefix}\`speechRegion\` is 7, not a string such as "westeurope"`);
+    expect(bad({ resourceKind: 1 })).toBe(`${prefix}\`resourceKind\` is 1, not a string: use "speech" or "foundry"`);
+    expect(bad({ tier: { name: 'S0' } })).toBe(`${prefix}\`tier\` is {"name":"S0"}, not a string: use "S0" (standard) or "F0" (free)`);
+    expect(bad({ tier: true })).toBe(`${prefix}\`tier\` is true, not a string: use "S0" (standard) or "F0" (free)`);
+  });
+
   it('says whether a bad resource kind or tier came from the options or the environment', () => {
     expect(refusal({ ...base, tier: 'gold' })).toBe(`${prefix}\`tier\` is "gold": use S0 (standard) or F0 (free)`);
     expect(refusal(base, { AZURE_SPEECH_TIER: 'gold' })).toBe(`${prefix}AZURE_SPEECH_TIER is "gold": use S0 (standard) or F0 (free)`);
