@@ -27,14 +27,14 @@ function reject(socket: Duplex, status: number): void {
 function keyOf(request: IncomingMessage, query: URLSearchParams): string | undefined {
   const header = request.headers['ocp-apim-subscription-key'];
   const fromHeader = Array.isArray(header) ? header[0] : header;
-  const bearer = (request.headers.authorization ?? query.get('Authorization') ?? '').replace(/^Bearer\s+/i, '');
+  // Node trims header values, so "Bearer " with no token arrives as "Bearer": that is no token, not the key "Bearer".
+  const bearer = (request.headers.authorization ?? query.get('Authorization') ?? '').replace(/^Bearer(?:\s+|$)/i, '');
   return fromHeader || query.get('Ocp-Apim-Subscription-Key') || bearer || undefined;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<SpeechEmulator> {
   let faults: EmulatorFaults = { ...options.faults };
   const records: ConnectionRecord[] = [];
-  const live = new Set<EmulatedConnection>();
   const http = createServer((_req, res) => res.writeHead(404).end());
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
 
@@ -62,9 +62,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Spee
         turns: 0,
       };
       records.push(record);
-      const connection = new EmulatedConnection(ws, record, options, () => faults);
-      live.add(connection);
-      ws.on('close', () => live.delete(connection));
+      // The connection lives as long as the socket whose handlers it installs; close() ends them all via wss.clients.
+      new EmulatedConnection(ws, record, options, () => faults);
       options.log?.(`connection ${record.id.slice(0, 8)} ${url.pathname} to=${record.targetLanguages.join(',')} voice=${record.voice ?? '-'}`);
     });
   });

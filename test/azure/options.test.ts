@@ -199,7 +199,7 @@ describe('LiveInterpreterOptions: every check, its boundary and its message', ()
   });
 
   it('refuses a key, region, resource kind or tier that is not a string with its own message, not a TypeError', () => {
-    const bad = (extra: Record<string, unknown>): string => refusal({ ...base, ...extra } as LiveInterpreterOptions);
+    const bad = (extra: Record<string, unknown>): string | undefined => refusal({ ...base, ...extra } as LiveInterpreterOptions);
     expect(bad({ speechKey: 42 })).toBe(`${prefix}\`speechKey\` is a number, not a string`);
     expect(bad({ speechRegion: 7 })).toBe(`${prefix}\`speechRegion\` is 7, not a string such as "westeurope"`);
     expect(bad({ resourceKind: 1 })).toBe(`${prefix}\`resourceKind\` is 1, not a string: use "speech" or "foundry"`);

@@ -86,10 +86,13 @@ describe('startEmulator: paths and keys', HANG, () => {
     expect(e.connections[0]!.key).toBe('header-key');
   });
 
-  it('refuses a connection without a key, or with an empty bearer token in the query, 401 Unauthorized', async () => {
+  it('refuses a connection without a key, or with an empty bearer token in the header or the query, 401 Unauthorized', async () => {
     const e = await start();
     expect(await attempt(e, '/stt/speech/universal/v2', {})).toEqual({ status: 401, statusText: 'Unauthorized' });
     expect(await status(e, '/stt/speech/universal/v2?Authorization=Bearer%20', {})).toBe(401);
+    expect(await status(e, '/stt/speech/universal/v2?Authorization=Bearer', {})).toBe(401);
+    expect(await status(e, '/stt/speech/universal/v2', { Authorization: 'Bearer ' })).toBe(401);
+    expect(await status(e, '/stt/speech/universal/v2', { Authorization: 'bearer' })).toBe(401);
     expect(e.connections).toHaveLength(0);
   });
 
