@@ -27,12 +27,18 @@ function setup() {
   return { room, interpreter };
 }
 
+/** Lets `limit` turns of the event loop run, or fewer if `done` holds sooner. */
+async function turns(done: () => boolean, limit = 100): Promise<void> {
+  for (let i = 0; i < limit && !done(); i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 describe('an agent whose room is no longer its room', () => {
   it('stays after a reconnect to its own room, and leaves (exit 0) after one to a recreated room', async () => {
     const { room, interpreter } = setup();
     await interpreter.start();
     const answers = [true, false];
     const asked: boolean[] = [];
+    let settled = false;
     const supervised = superviseRoom({
       room,
       interpreter,
@@ -44,12 +50,14 @@ describe('an agent whose room is no longer its room', () => {
         return answer;
       },
     });
+    void supervised.then(() => (settled = true));
     room.reconnect();
-    // The first answer (still ours) must not end the job; the second (replaced) must.
-    await new Promise<void>((resolve) => {
-      const poll = () => (asked.length === 1 ? resolve() : setTimeout(poll, 5));
-      poll();
-    });
+    // The first answer (still ours) must not end the job; the second (replaced) must. The answer's
+    // callbacks run within a few turns of the loop, no clock involved.
+    await turns(() => asked.length === 1);
+    expect(asked).toEqual([true]);
+    await turns(() => settled, 20);
+    expect(settled).toBe(false);
     room.reconnect();
     const reason = await supervised;
     expect(asked).toEqual([true, false]);
@@ -75,10 +83,8 @@ describe('an agent whose room is no longer its room', () => {
       },
     });
     room.reconnect();
-    await new Promise<void>((resolve) => {
-      const poll = () => (checks === 1 ? resolve() : setTimeout(poll, 5));
-      poll();
-    });
+    await turns(() => checks === 1);
+    expect(checks).toBe(1);
     stop.abort();
     expect(await supervised).toBe('stop-requested');
   });
