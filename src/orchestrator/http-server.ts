@@ -77,7 +77,9 @@ export function createWebhookServer(options: WebhookServerOptions): Server {
   });
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
     const code = error.code ?? '';
-    if (code === 'ECONNRESET' || code === 'EPIPE') {
+    // The client went away: reset, or (HPE_INVALID_EOF_STATE) closed its side partway through the
+    // request. Nobody reads an answer, and the request handler already dropped the body unlogged.
+    if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'HPE_INVALID_EOF_STATE') {
       socket.destroy();
       return;
     }

@@ -239,6 +239,25 @@ describe('body limits', () => {
     expect(bodies).toEqual([]);
   });
 
+  it.each([
+    ['a declared', 'content-length: 100\r\n\r\npartial'],
+    ['a chunked', 'transfer-encoding: chunked\r\n\r\n7\r\npartial\r\n'],
+  ])('%s body the client ends early (a normal close, not a reset) is dropped silently too, not logged as malformed', async (_kind, rest) => {
+    const { server, port, lines, bodies } = await start();
+    const seen = nextRequest(server);
+    const { socket, closed } = await rawConnection(port);
+    socket.write(`POST /webhook HTTP/1.1\r\nhost: x\r\nauthorization: ${GOOD}\r\n${rest}`);
+    const { response } = await seen;
+    const answered = new Promise((resolve) => response.once('close', resolve));
+    socket.end();
+    expect(await closed).toBe('');
+    await answered;
+    expect(response.headersSent).toBe(false);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(lines).toEqual([]);
+    expect(bodies).toEqual([]);
+  });
+
   it('an undefined limit keeps the default; defined ones reach the Node server', async () => {
     const { server, port } = await start({ maxBodyBytes: undefined, headersTimeoutMs: 4_000, requestTimeoutMs: 9_000, keepAliveTimeoutMs: 3_000, maxConnections: 7 });
     expect([server.headersTimeout, server.requestTimeout, server.keepAliveTimeout, server.maxConnections]).toEqual([4_000, 9_000, 3_000, 7]);
@@ -313,7 +332,7 @@ describe('client errors', () => {
     return { own: await accepted, closed };
   }
 
-  it.each(['ECONNRESET', 'EPIPE'])('%s closes the socket silently', async (code) => {
+  it.each(['ECONNRESET', 'EPIPE', 'HPE_INVALID_EOF_STATE'])('%s closes the socket silently', async (code) => {
     const { server, port, lines } = await start();
     const { own, closed } = await serverSocket(server, port);
     server.emit('clientError', Object.assign(new Error(`read ${code}`), { code }), own);
