@@ -6,6 +6,8 @@
 //   MUTATE=azure npm run mutation            a whole folder (profiles, orchestrator, azure, agent, emulator)
 //   MUTATE_FILES=match,plan                  only these files of the folder
 //   MUTATE_TESTS=results,utterances          only these test files of test/<folder> judge them
+//   MUTATION_LABEL=mixer                     names a partial run's report, incremental file and sandbox,
+//                                            so two partial runs of one folder can run at once
 // One worker: this machine's two cores are shared. The incremental file lets a later run test only
 // the mutants of code or tests that changed since.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -25,7 +27,9 @@ const tests = set?.tests ?? process.env.MUTATE_TESTS?.split(',').map((name) => n
 process.env.MUTATE = folder;
 if (tests) process.env.MUTATE_TESTS = tests.join(',');
 else delete process.env.MUTATE_TESTS;
-const label = setName ?? `${folder}${files ? '-part' : ''}`;
+const partLabel = process.env.MUTATION_LABEL;
+if (partLabel !== undefined && !/^[a-z0-9-]+$/.test(partLabel)) throw new Error(`MUTATION_LABEL=${partLabel}: lower-case letters, digits and dashes only`);
+const label = setName ?? partLabel ?? `${folder}${files ? '-part' : ''}`;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
