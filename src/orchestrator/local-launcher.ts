@@ -150,7 +150,7 @@ export class LocalProcessLauncher implements Launcher {
   async close(): Promise<void> {
     this.closed = true;
     const warm = [...this.warm];
-    for (const agent of warm) agent.process.kill('SIGTERM');
+    for (const agent of warm) signalAgent(agent.process, 'SIGTERM');
     await Promise.all([...[...this.alive].map((child) => this.terminate(child)), ...warm.map((agent) => agent.gone)]);
   }
 
@@ -310,9 +310,9 @@ export class LocalProcessLauncher implements Launcher {
     child.stopping = true;
     const proc = await child.started.catch(() => undefined);
     if (proc && proc.exitCode === null && proc.signalCode === null) {
-      proc.kill(why === 'room-ended' ? ROOM_ENDED_SIGNAL : 'SIGTERM');
+      signalAgent(proc, why === 'room-ended' ? ROOM_ENDED_SIGNAL : 'SIGTERM');
       const grace = why === 'room-ended' ? Math.min(this.stopGraceMs, this.options.roomEndedGraceMs ?? ROOM_ENDED_GRACE_MS) : this.stopGraceMs;
-      const timer = setTimeout(() => proc.kill('SIGKILL'), grace);
+      const timer = setTimeout(() => signalAgent(proc, 'SIGKILL'), grace);
       try {
         await child.exited;
       } finally {
@@ -321,6 +321,16 @@ export class LocalProcessLauncher implements Launcher {
     }
     await child.exited;
   }
+}
+
+/**
+ * Signals an agent process that really started and has not exited. Node's `kill()` on a child
+ * whose spawn has just failed (a missing command: ENOENT, before its 'error' event) has no pid
+ * and signals pid 0, which is the caller's whole process group: the orchestrator and everything
+ * started with it.
+ */
+function signalAgent(proc: ChildProcess, signal: NodeJS.Signals): void {
+  if (proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
 }
 
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
