@@ -7,9 +7,12 @@ import { defineConfig } from 'vitest/config';
 const folder = process.env.MUTATE ?? 'profiles';
 const tests = process.env.MUTATE_TESTS?.split(',').map((name) => name.trim());
 
+// Room tests (room/rtc-room) bring their own setup: they refuse to run outside the network namespace.
+const roomTests = tests?.some((name) => name.startsWith('room/')) ?? false;
+
 export default defineConfig({
   test: {
-    setupFiles: ['test/mutation-setup.ts'],
+    setupFiles: ['test/mutation-setup.ts', ...(roomTests ? ['test/room/setup.ts'] : [])],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     include: tests ? tests.map((name) => (name.includes('/') ? `test/${name}.test.ts` : `test/${folder}/${name}.test.ts`)) : [`test/${folder}/**/*.test.ts`],

@@ -4,6 +4,9 @@
 // few minutes at most), and the check fails when a set's score is under its `break` threshold.
 // A set without a committed incremental file fails: from nothing it takes 10-30 minutes here.
 // A set marked `"check": false` (written, not yet measured to the end) is listed and skipped.
+// A set marked `"netns": true` is judged by room tests (the real livekit-server and WebRTC): it runs
+// inside scripts/netns.sh, after the server was found or built outside it (the namespace has no
+// network for `go`).
 //   node scripts/mutation-check.mjs [set ...]     (default: every set)
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -22,6 +25,12 @@ if (unknown.length > 0) {
 
 const lines = [];
 let failed = false;
+let liveKit;
+/** Finds or builds the server once, outside the namespace. */
+function liveKitReady() {
+  liveKit ??= spawnSync(process.execPath, [`${root}bin/interpreter.js`, 'livekit', '--install'], { cwd: root, stdio: 'inherit' }).status === 0;
+  return liveKit;
+}
 for (const { name, set, problems, incremental } of sets) {
   if (problems.length === 0 && set.check === false) {
     lines.push(`${name}: not checked ("check": false in mutation/${name}.json: no complete measurement yet)`);
@@ -34,8 +43,15 @@ for (const { name, set, problems, incremental } of sets) {
     continue;
   }
   const started = Date.now();
-  console.log(`\n> mutation set ${name} (src/${set.folder}, ${set.files.length} files, break at ${set.break}%)`);
-  const run = spawnSync(process.execPath, [stryker, 'run', '--reporters', 'progress-append-only,json'], {
+  console.log(`\n> mutation set ${name} (src/${set.folder}, ${set.files.length} files, break at ${set.break}%${set.netns ? ', inside the network namespace' : ''})`);
+  if (set.netns && !liveKitReady()) {
+    failed = true;
+    lines.push(`${name}: FAILED, the LiveKit server could not be found or built (\`interpreter livekit --install\`)`);
+    continue;
+  }
+  const strykerRun = [process.execPath, stryker, 'run', '--reporters', 'progress-append-only,json'];
+  const [command, ...args] = set.netns ? [`${root}scripts/netns.sh`, ...strykerRun] : strykerRun;
+  const run = spawnSync(command, args, {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, MUTATION_SET: name },

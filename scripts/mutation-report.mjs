@@ -15,6 +15,7 @@ export function listSets(dir) {
       if (set.tests !== undefined && (!Array.isArray(set.tests) || set.tests.length === 0)) problems.push('`tests`, when given, must list test files');
       if (typeof set.break !== 'number' || set.break < 0 || set.break > 100) problems.push('`break` must be a score from 0 to 100');
       if (set.check !== undefined && typeof set.check !== 'boolean') problems.push('`check`, when given, must be true or false');
+      if (set.netns !== undefined && typeof set.netns !== 'boolean') problems.push('`netns`, when given, must be true or false');
       if (set.timeoutMS !== undefined && !(Number.isInteger(set.timeoutMS) && set.timeoutMS >= 1000)) problems.push('`timeoutMS`, when given, must be a whole number of milliseconds, at least 1000');
       return { name, set, problems, incremental: existsSync(`${dir}/${name}.incremental.json`) };
     });

@@ -9,7 +9,7 @@ import { listSets, summarize } from '../../scripts/mutation-report.mjs';
 
 interface SetEntry {
   name: string;
-  set: { folder: string; files: string[]; tests?: string[]; break: number; timeoutMS?: number; check?: boolean };
+  set: { folder: string; files: string[]; tests?: string[]; break: number; timeoutMS?: number; check?: boolean; netns?: boolean };
   problems: string[];
   incremental: boolean;
 }
@@ -49,13 +49,13 @@ describe('listSets', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mutation-sets-'));
     writeFileSync(join(dir, 'good.json'), JSON.stringify({ folder: 'agent', files: ['budget'], tests: ['cost'], break: 80 }));
     writeFileSync(join(dir, 'good.incremental.json'), '{}');
-    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ folder: '../src', files: [], tests: [], break: 120, timeoutMS: 5, check: 'no' }));
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ folder: '../src', files: [], tests: [], break: 120, timeoutMS: 5, check: 'no', netns: 'yes' }));
     expect(list(dir)).toEqual([
       {
         name: 'bad',
-        set: { folder: '../src', files: [], tests: [], break: 120, timeoutMS: 5, check: 'no' },
+        set: { folder: '../src', files: [], tests: [], break: 120, timeoutMS: 5, check: 'no', netns: 'yes' },
         incremental: false,
-        problems: ['`folder` must name a folder of src/', '`files` must list the files to mutate', '`tests`, when given, must list test files', '`break` must be a score from 0 to 100', '`check`, when given, must be true or false', '`timeoutMS`, when given, must be a whole number of milliseconds, at least 1000'],
+        problems: ['`folder` must name a folder of src/', '`files` must list the files to mutate', '`tests`, when given, must list test files', '`break` must be a score from 0 to 100', '`check`, when given, must be true or false', '`netns`, when given, must be true or false', '`timeoutMS`, when given, must be a whole number of milliseconds, at least 1000'],
       },
       { name: 'good', set: { folder: 'agent', files: ['budget'], tests: ['cost'], break: 80 }, incremental: true, problems: [] },
     ]);
