@@ -2,7 +2,7 @@
  * The agent's room adapter (`RtcRoomIO`) against the real LiveKit server: what the in-memory room
  * promises, checked where it cannot agree with us by construction.
  */
-import { AudioFrame, ParticipantKind, TrackKind, type Room } from '@livekit/rtc-node';
+import { AudioFrame, AudioSource, LocalAudioTrack, ParticipantKind, Room, TrackKind, TrackPublishOptions, TrackSource } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
 import type { MicrophoneTrack, ParticipantInfo } from '../../src/agent/room-io.ts';
 import { TRANSCRIPTION_TOPIC } from '../../src/agent/room-io.ts';
@@ -154,5 +154,58 @@ describe('RtcRoomIO in the real LiveKit server', () => {
     await livekit.rooms.deleteRoom('adapter-delete');
     await eventually(() => reasons.length > 0, 'the disconnect');
     expect(reasons).toEqual(['room-deleted']);
+  });
+  it('reports a microphone unpublished, a participant leaving, no other audio as a microphone, and a second interpreter as replaced', async () => {
+    const io = await interpreterIn('adapter-leave');
+    const events: string[] = [];
+    io.on('microphoneSubscribed', (m) => events.push(`microphone ${m.participant} ${m.trackSid}`));
+    io.on('microphoneUnsubscribed', (identity, trackSid) => events.push(`gone ${identity} ${trackSid}`));
+    io.on('participantLeft', (identity) => events.push(`left ${identity}`));
+    io.on('attributesChanged', (p) => events.push(`attributes ${p.identity}`));
+    const reasons: string[] = [];
+    io.on('disconnected', (reason) => reasons.push(reason));
+
+    const speaker = await livekit.join('speaker', 'adapter-leave');
+    // Screen-share audio is audio, but not a microphone: nobody is interpreted from it.
+    const screen = new AudioSource(16_000, 1);
+    await speaker.localParticipant!.publishTrack(LocalAudioTrack.createAudioTrack('screen', screen), new TrackPublishOptions({ source: TrackSource.SOURCE_SCREENSHARE_AUDIO }));
+    const { samples, sampleRate } = fixture('speech-de.wav');
+    const published = await publishRecording(speaker.localParticipant!, samples.subarray(0, 16_000), sampleRate);
+    await eventually(() => events.includes(`microphone speaker ${published.trackSid}`), "the speaker's microphone");
+    await published.stop();
+    await eventually(() => events.includes(`gone speaker ${published.trackSid}`), 'the microphone unpublished');
+    expect(events.filter((e) => e.startsWith('microphone'))).toEqual([`microphone speaker ${published.trackSid}`]);
+
+    // The agent's own attributes reach the others, and are not reported to it as someone's change.
+    const watcher = await livekit.join('watcher', 'adapter-leave');
+    await io.setAttributes({ 'lk.agent.state': 'listening' });
+    await eventually(() => watcher.remoteParticipants.get('interpreter')?.attributes['lk.agent.state'] === 'listening', 'the attribute at the watcher');
+    expect(events.filter((e) => e.startsWith('attributes'))).toEqual([]);
+
+    await speaker.disconnect();
+    await eventually(() => events.includes('left speaker'), 'the speaker leaving');
+    await screen.close();
+
+    // Another participant with the interpreter's identity takes its place: the server removes this one.
+    const second = await livekit.join('interpreter', 'adapter-leave', { kind: 'agent' });
+    await eventually(() => reasons.length > 0, 'the disconnect');
+    expect(reasons).toEqual(['replaced']);
+    await second.disconnect();
+  });
+
+  it('wraps a room someone else connects: those already there are reported active after connected()', async () => {
+    const early = await livekit.join('early', 'adapter-wrap');
+    const room = new Room();
+    const io = RtcRoomIO.wrap(room, 'adapter-wrap');
+    expect(io.name).toBe('adapter-wrap');
+    const active: string[] = [];
+    io.on('participantActive', (identity) => active.push(identity));
+    await room.connect(livekit.url, await livekit.token('interpreter', 'adapter-wrap', { kind: 'agent' }), { autoSubscribe: true, dynacast: false });
+    expect(active).toEqual([]);
+    io.connected();
+    await eventually(() => active.includes('early'), 'the participant already there, active');
+    expect(await io.sid()).toMatch(/^RM_/);
+    await io.disconnect();
+    await early.disconnect();
   });
 });
