@@ -22,7 +22,7 @@ export interface WorkerSettings {
   agentName?: string;
   /** Rooms one worker interprets at once; it reports itself full there and declines more. */
   maxRooms: number;
-  /** The framework's health/worker-info HTTP port (0: any free one). */
+  /** The framework's health/worker-info HTTP port. Not 0: the framework reads 0 as its default, 8081 (`interpreter worker --health-port 0` picks a free port first). */
   healthPort: number;
   /** Idle job processes kept warm (profiles and the Speech SDK loaded). */
   idleProcesses?: number;
